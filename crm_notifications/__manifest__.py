@@ -1,0 +1,44 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "CRM Notifications",
+    "summary": "Notification center with a live systray bell, customer reminders, "
+    "customer notifications and activity alerts",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "license": "LGPL-3",
+    "author": "crm_notifications developers",
+    "website": "https://example.invalid/crm_notifications",
+    "depends": [
+        "base_setup",
+        "mail",
+        "crm",
+        "project",
+        "contacts",
+        "utm",
+    ],
+    "external_dependencies": {
+        "python": ["phonenumbers", "dateutil"],
+    },
+    "data": [
+        "security/crm_notifications_security.xml",
+        "security/ir.model.access.csv",
+        "data/crm_notification_rule_data.xml",
+        "views/crm_notification_views.xml",
+        "views/crm_notification_rule_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_notifications_menus.xml",
+    ],
+    "demo": [
+        "demo/crm_notification_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_notifications/static/src/components/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_notifications/static/tests/tours/**/*",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,264 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import ValidationError
+from odoo.tools import LazyTranslate
+from odoo.tools.safe_eval import safe_eval
+
+_lt = LazyTranslate(__name__)
+
+# Default rules for models that only some databases have (Enterprise
+# documents, manufacturing, repairs, maintenance). Rules for models of the
+# addon's dependencies ship as XML data; helpdesk ships in its glue addon.
+OPTIONAL_DEFAULT_RULES = [
+    # (xmlid, model, user field, name, title template)
+    ("rule_document_owner", "documents.document", "owner_id",
+     _lt("Document assigned"), _lt("Document assigned to you: {{ object.name }}")),
+    ("rule_workorder_production", "mrp.production", "user_id",
+     _lt("Manufacturing order assigned"), _lt("Manufacturing order assigned to you: {{ object.name }}")),
+    ("rule_workorder_repair", "repair.order", "user_id",
+     _lt("Repair order assigned"), _lt("Repair order assigned to you: {{ object.name }}")),
+    ("rule_workorder_maintenance", "maintenance.request", "user_id",
+     _lt("Maintenance work order assigned"), _lt("Work order assigned to you: {{ object.name }}")),
+]
+
+
+class CrmNotificationRule(models.Model):
+    """When to notify whom: an admin-editable rule per model and user field.
+
+    Rules are read on every create/write of every model (``base`` override),
+    so they are served from an ormcache that each change of a rule clears.
+    """
+
+    _name = "crm.notification.rule"
+    _description = "Notification Rule"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10, help="When several rules match one event, the first one writes the notification.")
+    model_id = fields.Many2one(
+        "ir.model",
+        string="Model",
+        required=True,
+        ondelete="cascade",
+        domain=[("transient", "=", False), ("model", "not like", "crm.notification")],
+    )
+    model = fields.Char(related="model_id.model", store=True, index=True, string="Model Name")
+    trigger = fields.Selection(
+        [
+            ("assign", "A user is assigned"),
+            ("create", "A record is created for a user"),
+            ("message", "A message or note is posted"),
+        ],
+        required=True,
+        default="assign",
+        help="A user is assigned: when the user field gets a new user, at creation or later.\n"
+        "A record is created for a user: only at creation.\n"
+        "A message or note is posted: the users of the field are notified of messages posted on the record.",
+    )
+    field_id = fields.Many2one(
+        "ir.model.fields",
+        string="User Field",
+        required=True,
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', 'in', ('many2one', 'many2many')),"
+        " ('relation', 'in', ('res.users', 'res.partner'))]",
+        help="The many2one or many2many field to users (or to contacts, whose users are notified) "
+        "holding who is assigned or related.",
+    )
+    team_users_path = fields.Char(
+        "Team Members",
+        help="For message rules: dotted path from the record to the users of its team "
+        "(e.g. team_id.member_ids). When the setting 'Internal notes notify the whole team' is on, "
+        "internal notes also notify these users.",
+    )
+    filter_domain = fields.Char(
+        "Apply On",
+        help="Only records matching this domain notify (evaluated on the record after the change).",
+    )
+    message_template = fields.Char(
+        "Title",
+        required=True,
+        translate=True,
+        help="Title of the notification; placeholders such as {{ object.name }} are rendered on the record.",
+    )
+    keep_odoo_email = fields.Boolean(
+        "Keep Odoo's assignment e-mail",
+        default=True,
+        help="Odoo sends its own 'You have been assigned' message for activities, tasks and "
+        "tracked responsible fields. Untick to let this in-app notification replace it.",
+    )
+    notification_count = fields.Integer(compute="_compute_notification_count")
+
+    @api.depends("model_id")
+    def _compute_notification_count(self):
+        counts = dict(
+            self.env["crm.notification"]._read_group(
+                [("rule_id", "in", self.ids)], ["rule_id"], ["__count"]
+            )
+        )
+        for rule in self:
+            rule.notification_count = counts.get(rule, 0)
+
+    @api.constrains("model_id", "field_id", "team_users_path", "filter_domain")
+    def _check_fields(self):
+        for rule in self:
+            if rule.field_id.model_id != rule.model_id:
+                raise ValidationError(
+                    _("User Field: %(field)s is not a field of %(model)s.",
+                      field=rule.field_id.name, model=rule.model_id.name)
+                )
+            if rule.team_users_path:
+                Model = self.env[rule.model]
+                try:
+                    comodel = Model.mapped(rule.team_users_path)._name
+                except (KeyError, AttributeError, ValueError):
+                    comodel = None
+                if comodel != "res.users":
+                    raise ValidationError(
+                        _("Team Members: '%(path)s' does not lead from %(model)s to users.",
+                          path=rule.team_users_path, model=rule.model_id.name)
+                    )
+            if rule.filter_domain:
+                try:
+                    self.env[rule.model].search_count(safe_eval(rule.filter_domain), limit=1)
+                except Exception as exc:
+                    raise ValidationError(_("Apply On: invalid domain (%s).", exc)) from exc
+
+    @api.onchange("model_id")
+    def _onchange_model_id(self):
+        if self.field_id.model_id != self.model_id:
+            self.field_id = False
+
+    # ------------------------------------------------------------
+    # ORM overrides
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return rules
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()
+        return res
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_notifications(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_notifications.crm_notification_action_all")
+        action["domain"] = [("rule_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    @api.model
+    def action_setup_default_rules(self):
+        """Create the default rules of the optional models present on this
+        database (e.g. after installing Manufacturing). Existing ones are kept
+        as the admin left them."""
+        IrModelData = self.env["ir.model.data"]
+        for xmlid, model, fname, name, template in OPTIONAL_DEFAULT_RULES:
+            if model not in self.env or fname not in self.env[model]._fields:
+                continue
+            if IrModelData._xmlid_to_res_id(f"crm_notifications.{xmlid}", raise_if_not_found=False):
+                continue
+            field = self.env["ir.model.fields"]._get(model, fname)
+            rule = self.create({
+                "name": str(name),
+                "model_id": self.env["ir.model"]._get_id(model),
+                "field_id": field.id,
+                "trigger": "assign",
+                "message_template": str(template),
+            })
+            IrModelData.create({
+                "module": "crm_notifications",
+                "name": xmlid,
+                "model": self._name,
+                "res_id": rule.id,
+                "noupdate": True,
+            })
+        return True
+
+    # ------------------------------------------------------------
+    # Tools
+    # ------------------------------------------------------------
+
+    @api.model
+    @tools.ormcache("model_name")
+    def _get_model_rules(self, model_name):
+        """Active rules of a model as plain tuples
+        ``(id, trigger, field name, comodel, team path, keep Odoo's e-mail, has domain)``.
+
+        Cached: ``base.create``/``base.write`` call this for every model.
+        """
+        Model = self.env.get(model_name)
+        if Model is None:
+            return ()
+        host_fields = getattr(Model, "_crm_notification_host_fields", ())
+        result = []
+        for rule in self.sudo().search([("model", "=", model_name)]):
+            field = Model._fields.get(rule.field_id.name)
+            if field is None:
+                continue
+            result.append((
+                rule.id,
+                rule.trigger,
+                field.name,
+                field.comodel_name,
+                rule.team_users_path or "",
+                rule.keep_odoo_email,
+                bool(rule.filter_domain),
+                # assignment detected by a host hook (mail.activity.action_notify)
+                rule.trigger == "assign" and field.name in host_fields,
+            ))
+        return tuple(result)
+
+    def _render_titles(self, rows):
+        """Render each row's title with its rule's template in the recipient's
+        language: one rendering call per (rule, model, language)."""
+        titles = [row.get("title") or "" for row in rows]
+        groups = defaultdict(list)
+        for index, row in enumerate(rows):
+            if not titles[index]:
+                groups[row["rule_id"], row["source"][0], row["lang"]].append(index)
+        renderer = self.env["mail.render.mixin"].sudo()
+        for (rule_id, model, lang), indexes in groups.items():
+            template = self.browse(rule_id).with_context(lang=lang).message_template
+            res_ids = list({rows[i]["source"][1] for i in indexes})
+            rendered = renderer.with_context(lang=lang)._render_template(
+                template, model, res_ids, engine="inline_template", options={"post_process": False}
+            )
+            for index in indexes:
+                titles[index] = rendered.get(rows[index]["source"][1]) or rows[index]["res_name"] or ""
+        return titles
+
+    def _filter_records(self, records):
+        """The records matching the rule's 'Apply On' domain, in memory."""
+        self.ensure_one()
+        if not self.filter_domain:
+            return records
+        return records.filtered_domain(safe_eval(self.filter_domain))
+
+    def _users_of(self, records, fname, comodel):
+        """Internal users held by ``fname`` on each record, as {record id: set of user ids}.
+        Contacts (calendar attendees) are mapped to their users."""
+        result = {}
+        for record in records:
+            value = record[fname]
+            if comodel == "res.partner":
+                value = value.sudo().user_ids
+            result[record.id] = set(value.ids)
+        return result
+

@@ -1,0 +1,58 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import models
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    def _message_post_after_hook(self, message, msg_values):
+        res = super()._message_post_after_hook(message, msg_values)
+        if msg_values.get("message_type") == "comment" and self._crm_notification_enabled():
+            self._crm_notification_message_posted(message)
+        return res
+
+    def _crm_notification_message_posted(self, message):
+        """Queue notifications of a message or note posted on this record
+        to the users its message rules relate to it."""
+        Rule = self.env["crm.notification.rule"]
+        rules = [rule for rule in Rule._get_model_rules(self._name) if rule[1] == "message"]
+        if not rules:
+            return
+        internal = message.subtype_id.internal or message.is_internal
+        to_team = internal and self.env["ir.config_parameter"].sudo().get_param(
+            "crm_notifications.note_to_team"
+        )
+        event = "note" if internal else "message"
+        body = self.env["crm.notification"]._message_preview(message.body)
+        authors = set(message.author_id.user_ids.ids)
+        entries = []
+        for rule_id, _trigger, fname, comodel, team_path, _keep, has_domain, _hooked in rules:
+            records = Rule.browse(rule_id)._filter_records(self) if has_domain else self
+            users_by_record = Rule._users_of(records, fname, comodel)
+            for record in records:
+                user_ids = users_by_record[record.id]
+                if to_team and team_path:
+                    user_ids |= set(record.sudo().mapped(team_path).ids)
+                entries += [
+                    (rule_id, event, self._name, record.id, user_id, message.id, body)
+                    for user_id in user_ids - authors
+                ]
+        self.env["crm.notification"]._queue(entries)
+
+    def _message_auto_subscribe_notify(self, partner_ids, template):
+        # Odoo's "You have been assigned" e-mail for tracked user_id fields:
+        # dropped for the records of a rule that replaces it with in-app.
+        silenced = self._crm_notification_silenced("user_id")
+        return super(MailThread, self - silenced)._message_auto_subscribe_notify(partner_ids, template)
+
+    def _crm_notification_silenced(self, fname):
+        """Records whose assignment through ``fname`` is notified in-app by a
+        rule that does not keep Odoo's own assignment e-mail."""
+        if not self or not self._crm_notification_enabled():
+            return self.browse()
+        Rule = self.env["crm.notification.rule"]
+        silenced = self.browse()
+        for rule in Rule._get_model_rules(self._name):
+            if rule[1] == "assign" and rule[2] == fname and not rule[5]:
+                silenced |= Rule.browse(rule[0])._filter_records(self) if rule[6] else self
+        return silenced

@@ -1,0 +1,83 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, models
+
+
+class Base(models.AbstractModel):
+    """Assignment detection for the notification rules, on every model.
+
+    Rules are admin-defined on any model and any user field, so the detection
+    sits where every create and write passes. Its cost when no rule applies is
+    an ormcache lookup and a set test on the written field names. Host hooks
+    are used where Odoo already detects an assignment (see
+    ``mail.activity.action_notify``): such fields are listed in the model's
+    ``_crm_notification_host_fields`` and skipped here.
+    """
+
+    _inherit = "base"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        rules = records._crm_notification_rules(("assign", "create"))
+        if rules:
+            records._crm_notification_detect(rules, previous=None)
+        return records
+
+    def write(self, vals):
+        rules = self._crm_notification_rules(("assign",), vals)
+        if not rules:
+            return super().write(vals)
+        Rule = self.env["crm.notification.rule"]
+        # users held before the write: a user already there is not re-notified
+        previous = {}
+        for rule in rules:
+            if rule[2] not in previous:
+                previous[rule[2]] = Rule._users_of(self, rule[2], rule[3])
+        res = super().write(vals)
+        self._crm_notification_detect(rules, previous)
+        return res
+
+    # ------------------------------------------------------------
+    # Tools
+    # ------------------------------------------------------------
+
+    def _crm_notification_enabled(self):
+        # Like Odoo's own assignment e-mail, nothing is generated while modules
+        # install (the registry is not ready): demo and imported data would
+        # flood the bell. crm_notification_force lifts that for demo data.
+        context = self.env.context
+        return (
+            (self.env.registry.ready or context.get("crm_notification_force"))
+            and not context.get("crm_notification_skip")
+            and "crm.notification.rule" in self.env.registry
+        )
+
+    def _crm_notification_rules(self, triggers, vals=None):
+        """Active rules of this model with one of ``triggers`` whose user
+        field is in ``vals`` (when given), as tuples of ``_get_model_rules``."""
+        if not self or not self._crm_notification_enabled():
+            return ()
+        rules = self.env["crm.notification.rule"]._get_model_rules(self._name)
+        return tuple(
+            rule for rule in rules
+            if rule[1] in triggers and not rule[7] and (vals is None or rule[2] in vals)
+        )
+
+    def _crm_notification_detect(self, rules, previous):
+        """Queue a notification for every user newly held by a rule's field."""
+        Rule = self.env["crm.notification.rule"]
+        entries = []
+        for rule_id, trigger, fname, comodel, _team, _keep, has_domain, _hooked in rules:
+            records = Rule.browse(rule_id)._filter_records(self) if has_domain else self
+            before = previous.get(fname, {}) if previous is not None else {}
+            event = "created" if trigger == "create" else "assigned"
+            for res_id, user_ids in Rule._users_of(records, fname, comodel).items():
+                for user_id in user_ids - before.get(res_id, set()):
+                    entries.append((rule_id, event, self._name, res_id, user_id, False, None))
+        self.env["crm.notification"]._queue(entries)
+
+    def _crm_notification_targets(self):
+        """Hook for extensions: where a notification about these records
+        leads, as {record id: (model, id, name, body or None)}. An activity,
+        for instance, leads to the document it is planned on."""
+        return {record.id: (self._name, record.id, record.display_name, None) for record in self}

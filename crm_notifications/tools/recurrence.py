@@ -1,0 +1,392 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Recurrence rules of customer reminders.
+
+The options mirror ``calendar.recurrence`` so users find the same choices as
+on calendar events. This module deliberately imports nothing from Odoo (only
+the standard library, python-dateutil and pytz): the date maths is unit
+tested without a database, and the models merely map their fields onto
+:class:`Recurrence`.
+
+Datetimes follow the Odoo convention: naive values are UTC. Rules, however,
+are evaluated on the wall clock of the reminder's timezone, so that a reminder
+set for 09:00 in Brussels stays at 09:00 local time across DST changes.
+"""
+
+import dataclasses
+import datetime
+import itertools
+
+import pytz
+from dateutil import rrule
+
+RRULE_TYPES = [
+    ("daily", "Days"),
+    ("weekly", "Weeks"),
+    ("monthly", "Months"),
+    ("yearly", "Years"),
+]
+
+END_TYPES = [
+    ("count", "Number of repetitions"),
+    ("end_date", "End date"),
+    ("forever", "Forever"),
+]
+
+MONTH_BY = [
+    ("date", "Date of month"),
+    ("day", "Day of month"),
+]
+
+BYDAY = [
+    ("1", "First"),
+    ("2", "Second"),
+    ("3", "Third"),
+    ("4", "Fourth"),
+    ("-1", "Last"),
+]
+
+WEEKDAYS = [
+    ("MON", "Monday"),
+    ("TUE", "Tuesday"),
+    ("WED", "Wednesday"),
+    ("THU", "Thursday"),
+    ("FRI", "Friday"),
+    ("SAT", "Saturday"),
+    ("SUN", "Sunday"),
+]
+
+# Ordered like Python's and dateutil's weekday numbers (Monday == 0).
+WEEKDAY_FIELDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_FREQUENCIES = {
+    "daily": rrule.DAILY,
+    "weekly": rrule.WEEKLY,
+    "monthly": rrule.MONTHLY,
+    "yearly": rrule.YEARLY,
+}
+
+_RRULE_WEEKDAYS = {
+    "MON": rrule.MO,
+    "TUE": rrule.TU,
+    "WED": rrule.WE,
+    "THU": rrule.TH,
+    "FRI": rrule.FR,
+    "SAT": rrule.SA,
+    "SUN": rrule.SU,
+}
+
+# Every month has at least 28 days: up to that day no clamping is needed.
+_DAYS_IN_EVERY_MONTH = 28
+
+
+class RecurrenceError(ValueError):
+    """Invalid recurrence parameters.
+
+    :param str message: plain English explanation, meant for the user
+    :param str field: name of the offending field (``interval``, ``mon`` when
+        no weekday is chosen, ``day``, ``byday``, ``weekday``, ``month_by``,
+        ``rrule_type``, ``end_type``, ``count``, ``until``,
+        ``activation_date`` or ``tz``), so that callers can point at it or
+        substitute a translated message
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _is_positive_int(value):
+    """Return whether ``value`` is an integer >= 1 (booleans excluded)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _as_date(value):
+    """Return the date part of ``value``, a date or a datetime."""
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+@dataclasses.dataclass(frozen=True)
+class Recurrence:
+    """Recurrence settings of a reminder, named like ``calendar.recurrence``.
+
+    ``recurrency`` False means the reminder happens once, at its activation;
+    the other fields are then ignored. Fields irrelevant to the chosen
+    ``rrule_type``/``month_by``/``end_type`` are ignored as well, so a record
+    can be mapped field by field without cleaning hidden values first.
+    """
+
+    recurrency: bool = False
+    rrule_type: str = "weekly"
+    interval: int = 1
+    mon: bool = False
+    tue: bool = False
+    wed: bool = False
+    thu: bool = False
+    fri: bool = False
+    sat: bool = False
+    sun: bool = False
+    month_by: str = "date"
+    day: int = 1
+    byday: str = "1"
+    weekday: str = "MON"
+    end_type: str = "forever"
+    count: int = 1
+    until: datetime.date | None = None
+
+    def validate(self, activation_local):
+        """Check the parameters against the activation.
+
+        :param datetime.datetime activation_local: naive activation datetime,
+            in the local time of the reminder's timezone
+        :raise RecurrenceError: on the first invalid parameter found
+        """
+        if not isinstance(activation_local, datetime.datetime) or activation_local.tzinfo:
+            raise RecurrenceError(
+                "The activation date must be a naive datetime.", "activation_date"
+            )
+        if not self.recurrency:
+            return
+        if self.rrule_type not in _FREQUENCIES:
+            raise RecurrenceError(
+                f"Unknown recurrence type {self.rrule_type!r}.", "rrule_type"
+            )
+        if not _is_positive_int(self.interval):
+            raise RecurrenceError("The interval must be at least 1.", "interval")
+        if self.rrule_type == "weekly" and not self._weekdays():
+            raise RecurrenceError("Choose at least one weekday.", "mon")
+        if self.rrule_type == "monthly":
+            self._validate_monthly()
+        if self.end_type not in dict(END_TYPES):
+            raise RecurrenceError(f"Unknown end type {self.end_type!r}.", "end_type")
+        if self.end_type == "count" and not _is_positive_int(self.count):
+            raise RecurrenceError(
+                "The number of repetitions must be at least 1.", "count"
+            )
+        if self.end_type == "end_date":
+            if not isinstance(self.until, datetime.date):
+                raise RecurrenceError("The end date is required.", "until")
+            if _as_date(self.until) < activation_local.date():
+                raise RecurrenceError(
+                    "The end date cannot be before the activation date.", "until"
+                )
+
+    def _validate_monthly(self):
+        """Check the parameters specific to monthly rules."""
+        if self.month_by not in dict(MONTH_BY):
+            raise RecurrenceError(
+                f"Unknown monthly option {self.month_by!r}.", "month_by"
+            )
+        if self.month_by == "date":
+            if not _is_positive_int(self.day) or self.day > 31:
+                raise RecurrenceError("The day must be between 1 and 31.", "day")
+        else:
+            if self.byday not in dict(BYDAY):
+                raise RecurrenceError(
+                    f"Unknown week position {self.byday!r}.", "byday"
+                )
+            if self.weekday not in _RRULE_WEEKDAYS:
+                raise RecurrenceError(f"Unknown weekday {self.weekday!r}.", "weekday")
+
+    def _weekdays(self):
+        """Return the dateutil weekdays whose flag is set, Monday first."""
+        return tuple(
+            rrule.weekday(index)
+            for index, fname in enumerate(WEEKDAY_FIELDS)
+            if getattr(self, fname)
+        )
+
+
+def _monthday_params(day):
+    """Return rrule parameters selecting ``day`` of the month, or the last
+    day of the months too short to have it.
+
+    Plain ``bymonthday=31`` skips the short months entirely, whereas a user
+    asking for "the 31st" expects a reminder every month. RFC 5545 idiom: both
+    the day and the last day are candidates, and BYSETPOS keeps the earliest.
+    """
+    if day <= _DAYS_IN_EVERY_MONTH:
+        return {"bymonthday": day}
+    return {"bymonthday": (day, -1), "bysetpos": 1}
+
+
+def _build_rrule(recurrence, dtstart):
+    """Return the dateutil rrule of a validated recurrent ``recurrence``.
+
+    :param datetime.datetime dtstart: naive local activation datetime
+    """
+    params = {"dtstart": dtstart, "interval": recurrence.interval}
+    if recurrence.rrule_type == "weekly":
+        params["byweekday"] = recurrence._weekdays()
+        # dateutil otherwise takes calendar.firstweekday(), a process-wide
+        # setting; weeks must not depend on it when the interval is > 1.
+        params["wkst"] = rrule.MO
+    elif recurrence.rrule_type == "monthly":
+        if recurrence.month_by == "date":
+            params.update(_monthday_params(recurrence.day))
+        else:
+            weekday = _RRULE_WEEKDAYS[recurrence.weekday]
+            params["byweekday"] = weekday(int(recurrence.byday))
+    elif recurrence.rrule_type == "yearly" and dtstart.day > _DAYS_IN_EVERY_MONTH:
+        # dateutil's implicit BYMONTHDAY would skip Feb 29 in common years.
+        params["bymonth"] = dtstart.month
+        params.update(_monthday_params(dtstart.day))
+
+    if recurrence.end_type == "count":
+        params["count"] = recurrence.count
+    elif recurrence.end_type == "end_date":
+        # The end date is inclusive: the whole local day of `until` counts.
+        params["until"] = datetime.datetime.combine(
+            _as_date(recurrence.until), datetime.time.max
+        )
+    return rrule.rrule(_FREQUENCIES[recurrence.rrule_type], **params)
+
+
+def _get_timezone(tz):
+    """Return the pytz timezone named ``tz`` (UTC when empty, as Odoo does
+    for users without a timezone).
+
+    :raise RecurrenceError: for an unknown timezone
+    """
+    if not tz:
+        return pytz.utc
+    if isinstance(tz, datetime.tzinfo) and hasattr(tz, "localize"):
+        return tz
+    if isinstance(tz, str):
+        try:
+            return pytz.timezone(tz)
+        except pytz.UnknownTimeZoneError:
+            pass
+    raise RecurrenceError(f"Unknown timezone {tz!r}.", "tz")
+
+
+def _check_utc_datetime(value):
+    """Raise unless ``value`` is a naive datetime, as Odoo stores them."""
+    if not isinstance(value, datetime.datetime) or value.tzinfo:
+        raise RecurrenceError(
+            "The activation date must be a naive UTC datetime.", "activation_date"
+        )
+
+
+def _utc_to_local(value, tz):
+    """Return the naive local wall-clock time of naive UTC ``value``."""
+    return pytz.utc.localize(value).astimezone(tz).replace(tzinfo=None)
+
+
+def _local_to_utc(value, tz):
+    """Return the naive UTC datetime of the naive local time ``value``.
+
+    A time skipped by a spring-forward transition is read with the offset in
+    force before the transition, which moves it forward by the length of the
+    gap (02:30 becomes 03:30 in Brussels): the reminder still comes that day,
+    as soon as possible after the intended time. A time repeated by a
+    fall-back transition resolves to its first occurrence rather than an hour
+    late.
+    """
+    try:
+        aware = tz.localize(value, is_dst=None)
+    except pytz.NonExistentTimeError:
+        aware = tz.localize(value, is_dst=False)
+    except pytz.AmbiguousTimeError:
+        # Comparing both candidates does not rely on the DST flags, which are
+        # not meaningful for every zone (negative DST, offset changes).
+        aware = min(tz.localize(value, is_dst=True), tz.localize(value, is_dst=False))
+    return aware.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def _iter_occurrences(recurrence, activation, activation_local, tz):
+    """Yield every occurrence, unfiltered; see :func:`occurrences`."""
+    if not recurrence.recurrency:
+        yield activation
+        return
+    # dateutil drops microseconds from dtstart; they are put back on each
+    # occurrence so that all share the activation's wall-clock time exactly.
+    dtstart = activation_local.replace(microsecond=0)
+    previous = None
+    for local in _build_rrule(recurrence, dtstart):
+        if local == dtstart:
+            # The activation instant is known: converting its wall-clock time
+            # back could land on the other pass of an ambiguous hour.
+            occurrence = activation
+        else:
+            local = local.replace(microsecond=activation_local.microsecond)
+            occurrence = _local_to_utc(local, tz)
+        if previous is not None and occurrence <= previous:
+            # Only when a zone skips a whole day (Pacific/Apia, 2011): two
+            # local dates collapse onto one instant; remind once.
+            continue
+        previous = occurrence
+        yield occurrence
+
+
+def occurrences(recurrence, activation, tz, after=None, limit=None, before=None):
+    """Return an iterator over the occurrences of a reminder.
+
+    The rule is evaluated on the wall clock of ``tz`` with the local
+    activation as dateutil's ``dtstart``: the activation is the first
+    occurrence only when it matches the rule (a weekly Monday rule activated
+    on a Wednesday starts the next Monday). ``count`` counts occurrences from
+    the activation, and the end date is inclusive (whole local day). See
+    :func:`_local_to_utc` for times skipped or repeated by DST transitions.
+
+    Parameters are validated when this function is called, not when the
+    iterator is first advanced. Occurrences are computed lazily: with
+    ``end_type`` 'forever' and neither ``limit`` nor ``before``, the iterator
+    is infinite.
+
+    :param Recurrence recurrence: recurrence settings
+    :param datetime.datetime activation: naive UTC activation datetime
+    :param str tz: IANA timezone name, e.g. 'Europe/Brussels' (UTC if empty)
+    :param datetime.datetime after: naive UTC; only yield occurrences strictly
+        after it
+    :param int limit: yield at most that many occurrences (after filtering)
+    :param datetime.datetime before: naive UTC; stop at the first occurrence
+        at or after it
+    :return: iterator of naive UTC datetimes, strictly increasing
+    :raise RecurrenceError: for invalid parameters
+    """
+    tzinfo = _get_timezone(tz)
+    _check_utc_datetime(activation)
+    activation_local = _utc_to_local(activation, tzinfo)
+    recurrence.validate(activation_local)
+    if limit is not None and limit < 0:
+        raise ValueError("The limit cannot be negative.")
+
+    result = _iter_occurrences(recurrence, activation, activation_local, tzinfo)
+    # Occurrences are strictly increasing: both bounds can stop scanning
+    # instead of filtering the whole (possibly infinite) sequence.
+    if after is not None:
+        result = itertools.dropwhile(lambda occurrence: occurrence <= after, result)
+    if before is not None:
+        result = itertools.takewhile(lambda occurrence: occurrence < before, result)
+    if limit is not None:
+        result = itertools.islice(result, limit)
+    return result
+
+
+def next_occurrences(recurrence, activation, tz, count, after=None):
+    """Return the first ``count`` occurrences strictly after ``after``.
+
+    Convenience around :func:`occurrences`, e.g. to preview a reminder or to
+    find the next due one from a cron (``count=1, after=now``).
+
+    :return: list of naive UTC datetimes, possibly shorter than ``count``
+        when the recurrence ends first
+    """
+    return list(occurrences(recurrence, activation, tz, after=after, limit=count))
+
+
+def to_rrule_string(recurrence, activation_local):
+    """Return the RFC 5545 text of the rule, as ``calendar.recurrence`` does.
+
+    The text holds a ``DTSTART`` line with the local activation as floating
+    time, then the ``RRULE`` line; ``dateutil.rrule.rrulestr`` parses it back.
+
+    :param datetime.datetime activation_local: naive activation datetime, in
+        the local time of the reminder's timezone
+    :return: the rule text, or an empty string when not recurrent
+    :raise RecurrenceError: for invalid parameters
+    """
+    recurrence.validate(activation_local)
+    if not recurrence.recurrency:
+        return ""
+    return str(_build_rrule(recurrence, activation_local.replace(microsecond=0)))
