@@ -50,3 +50,8 @@ find_odoo() {
     if [ -n "${ODOO_BIN:-}" ] && [ -x "${ODOO_BIN}" ]; then echo "$ODOO_BIN"; return; fi
     command -v odoo 2>/dev/null || command -v odoo-bin 2>/dev/null || return 1
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
