@@ -189,7 +189,8 @@ class CrmNotification(models.Model):
                     "res_model": n.res_model,
                     "res_id": n.res_id,
                     "res_name": n.res_name or "",
-                    "model_name": n.res_model_id.name or "",
+                    # model names are not secret; ir.model is admin-only
+                    "model_name": n.res_model_id.sudo().name or "",
                     "event": n.event,
                     "author_name": n.author_name,
                     "date": fields.Datetime.to_string(n.date),
@@ -298,8 +299,10 @@ class CrmNotification(models.Model):
             if not target or user_id not in user_langs or user_id == author_id:
                 continue
             # the source (not the target) identifies the event: an activity
-            # assigned on a lead and the lead's own assignment are two events
-            key = (user_id, source_model, source_id, event, message_id or 0)
+            # assigned on a lead and the lead's own assignment are two events;
+            # "created for you" and "assigned to you" are one for the user
+            kind = "assigned" if event == "created" else event
+            key = (user_id, source_model, source_id, kind, message_id or 0)
             if key in seen:
                 continue
             seen.add(key)

@@ -8,19 +8,25 @@ from odoo.tools.safe_eval import safe_eval
 
 _lt = LazyTranslate(__name__)
 
-# Default rules for models that only some databases have (Enterprise
-# documents, manufacturing, repairs, maintenance). Rules for models of the
-# addon's dependencies ship as XML data; helpdesk ships in its glue addon.
+# Default rules for models that only some databases have: helpdesk tickets
+# (OCA helpdesk_mgmt or Enterprise helpdesk), Enterprise documents,
+# manufacturing, repairs, maintenance. Rules on models of the addon's own
+# dependencies ship as XML data.
 OPTIONAL_DEFAULT_RULES = [
-    # (xmlid, model, user field, name, title template)
-    ("rule_document_owner", "documents.document", "owner_id",
-     _lt("Document assigned"), _lt("Document assigned to you: {{ object.name }}")),
-    ("rule_workorder_production", "mrp.production", "user_id",
-     _lt("Manufacturing order assigned"), _lt("Manufacturing order assigned to you: {{ object.name }}")),
-    ("rule_workorder_repair", "repair.order", "user_id",
-     _lt("Repair order assigned"), _lt("Repair order assigned to you: {{ object.name }}")),
-    ("rule_workorder_maintenance", "maintenance.request", "user_id",
-     _lt("Maintenance work order assigned"), _lt("Work order assigned to you: {{ object.name }}")),
+    # (xmlid, model, user field, trigger, name, title template, team paths to try)
+    ("rule_ticket_assigned", "helpdesk.ticket", "user_id", "assign",
+     _lt("Helpdesk ticket assigned"), _lt("Ticket assigned to you: {{ object.display_name }}"), ()),
+    ("rule_ticket_message", "helpdesk.ticket", "user_id", "message",
+     _lt("Message on a helpdesk ticket"), _lt("New message on {{ object.display_name }}"),
+     ("team_id.user_ids", "team_id.member_ids")),
+    ("rule_document_owner", "documents.document", "owner_id", "assign",
+     _lt("Document assigned"), _lt("Document assigned to you: {{ object.name }}"), ()),
+    ("rule_workorder_production", "mrp.production", "user_id", "assign",
+     _lt("Manufacturing order assigned"), _lt("Manufacturing order assigned to you: {{ object.name }}"), ()),
+    ("rule_workorder_repair", "repair.order", "user_id", "assign",
+     _lt("Repair order assigned"), _lt("Repair order assigned to you: {{ object.name }}"), ()),
+    ("rule_workorder_maintenance", "maintenance.request", "user_id", "assign",
+     _lt("Maintenance work order assigned"), _lt("Work order assigned to you: {{ object.name }}"), ()),
 ]
 
 
@@ -111,12 +117,7 @@ class CrmNotificationRule(models.Model):
                       field=rule.field_id.name, model=rule.model_id.name)
                 )
             if rule.team_users_path:
-                Model = self.env[rule.model]
-                try:
-                    comodel = Model.mapped(rule.team_users_path)._name
-                except (KeyError, AttributeError, ValueError):
-                    comodel = None
-                if comodel != "res.users":
+                if not self._path_leads_to_users(self.env[rule.model], rule.team_users_path):
                     raise ValidationError(
                         _("Team Members: '%(path)s' does not lead from %(model)s to users.",
                           path=rule.team_users_path, model=rule.model_id.name)
@@ -166,20 +167,22 @@ class CrmNotificationRule(models.Model):
     @api.model
     def action_setup_default_rules(self):
         """Create the default rules of the optional models present on this
-        database (e.g. after installing Manufacturing). Existing ones are kept
-        as the admin left them."""
+        database (e.g. after installing Manufacturing). Existing ones are
+        left as the admin edited them."""
         IrModelData = self.env["ir.model.data"]
-        for xmlid, model, fname, name, template in OPTIONAL_DEFAULT_RULES:
+        for xmlid, model, fname, trigger, name, template, team_paths in OPTIONAL_DEFAULT_RULES:
             if model not in self.env or fname not in self.env[model]._fields:
                 continue
-            if IrModelData._xmlid_to_res_id(f"crm_notifications.{xmlid}", raise_if_not_found=False):
+            if IrModelData.search_count([("module", "=", "crm_notifications"), ("name", "=", xmlid)]):
                 continue
-            field = self.env["ir.model.fields"]._get(model, fname)
+            Model = self.env[model]
+            team_path = next((path for path in team_paths if self._path_leads_to_users(Model, path)), False)
             rule = self.create({
                 "name": str(name),
                 "model_id": self.env["ir.model"]._get_id(model),
-                "field_id": field.id,
-                "trigger": "assign",
+                "field_id": self.env["ir.model.fields"]._get(model, fname).id,
+                "trigger": trigger,
+                "team_users_path": team_path,
                 "message_template": str(template),
             })
             IrModelData.create({
@@ -224,6 +227,13 @@ class CrmNotificationRule(models.Model):
                 rule.trigger == "assign" and field.name in host_fields,
             ))
         return tuple(result)
+
+    @api.model
+    def _path_leads_to_users(self, Model, path):
+        try:
+            return Model.mapped(path)._name == "res.users"
+        except (KeyError, AttributeError, ValueError):
+            return False
 
     def _render_titles(self, rows):
         """Render each row's title with its rule's template in the recipient's

@@ -1,0 +1,5 @@
+from . import test_notification_rules
+from . import test_notification_center
+from . import test_notification_security
+from . import test_notification_performance
+
