@@ -10,9 +10,11 @@
 import ast
 import calendar
 import collections.abc
+import functools
 import itertools
 import typing
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import crm_notifications_recurrence as recurrence
 import pytest
@@ -47,7 +49,7 @@ def dates_of(values):
 
 
 def test_module_does_not_import_odoo():
-    tree = ast.parse(open(recurrence.__file__, encoding="utf-8").read())
+    tree = ast.parse(Path(recurrence.__file__).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -276,6 +278,20 @@ def test_activation_during_the_second_pass_of_a_repeated_hour_is_kept():
     assert got == [activation, datetime(2025, 10, 27, 1, 30)]
 
 
+def test_a_skipped_local_day_does_not_repeat_an_occurrence():
+    # Samoa skipped 2011-12-30 (UTC-10 to UTC+14): 10:00 on the 30th, read
+    # before the change, is the same instant as 10:00 on the 31st.
+    rec = recurrent(rrule_type="daily")
+    got = list(occurrences(rec, datetime(2011, 12, 28, 20), "Pacific/Apia", limit=4))
+    assert got == [
+        datetime(2011, 12, 28, 20),
+        datetime(2011, 12, 29, 20),
+        datetime(2011, 12, 30, 20),
+        datetime(2011, 12, 31, 20),
+    ]
+    assert to_local(got[-1], "Pacific/Apia") == datetime(2012, 1, 1, 10)
+
+
 def test_microseconds_of_the_activation_are_kept():
     rec = recurrent(rrule_type="daily")
     activation = datetime(2025, 1, 6, 9, 0, 0, 123456)
@@ -321,7 +337,7 @@ def test_forever_is_lazy():
     rec = recurrent(rrule_type="daily")
     result = occurrences(rec, datetime(2025, 1, 1, 9), "UTC")
     assert isinstance(result, collections.abc.Iterator)
-    assert next(itertools.islice(result, 9999, None)) == datetime(2052, 5, 19, 9)
+    assert next(itertools.islice(result, 9999, None)) == datetime(2025, 1, 1, 9) + timedelta(days=9999)
 
 
 def test_after_before_and_limit():
@@ -339,7 +355,7 @@ def test_after_before_and_limit():
         occurrences(rec, activation, "UTC", after=datetime(2025, 1, 1, 9), before=datetime(2025, 1, 4))
     ) == [datetime(2025, 1, 2, 9), datetime(2025, 1, 3, 9)]
     assert list(occurrences(rec, activation, "UTC", limit=0)) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="limit"):
         occurrences(rec, activation, "UTC", limit=-1)
 
 
@@ -545,11 +561,29 @@ class Scenario(typing.NamedTuple):
 
 @st.composite
 def activations(draw, tz):
-    # DST transitions happen between 01:00 and 04:00: favour those hours.
+    # DST transitions happen in March-April and October-November, between
+    # 01:00 and 04:00 local time: favour those months and hours so that DST
+    # gaps and repeated hours are actually exercised; favour month ends too.
+    day = draw(
+        st.one_of(
+            st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+            st.builds(
+                date,
+                st.integers(2020, 2030),
+                st.sampled_from([3, 4, 10, 11]),
+                st.integers(1, 28),
+            ),
+            # Month ends, February 29 included, for clamped days.
+            st.builds(
+                lambda year, month: date(year, month, calendar.monthrange(year, month)[1]),
+                st.integers(2020, 2030),
+                st.integers(1, 12),
+            ),
+        )
+    )
     hour = draw(st.one_of(st.sampled_from([1, 2, 3]), st.integers(0, 23)))
     wall = datetime.combine(
-        draw(st.dates(date(2020, 1, 1), date(2030, 12, 31))),
-        time(hour, draw(st.integers(0, 59)), draw(st.sampled_from([0, 0, 30, 59]))),
+        day, time(hour, draw(st.integers(0, 59)), draw(st.sampled_from([0, 0, 30, 59])))
     )
     aware = pytz.timezone(tz).localize(wall, is_dst=draw(st.booleans()))
     return aware.astimezone(pytz.utc).replace(tzinfo=None)
@@ -565,7 +599,8 @@ def scenarios(draw):
         rrule_type=draw(st.sampled_from(["daily", "weekly", "monthly", "yearly"])),
         interval=draw(st.integers(1, 5)),
         month_by=draw(st.sampled_from(["date", "day"])),
-        day=draw(st.integers(1, 31)),
+        # Days that some months lack are the interesting ones.
+        day=draw(st.one_of(st.integers(28, 31), st.integers(1, 31))),
         byday=draw(st.sampled_from(["1", "2", "3", "4", "-1"])),
         weekday=draw(st.sampled_from(WEEKDAY_CODES)),
         end_type=draw(st.sampled_from(["count", "end_date", "forever"])),
@@ -614,29 +649,86 @@ def test_property_increasing_and_within_bounds(scenario):
         assert got, "an unbounded or counted recurrence always occurs"
     # An end date may come before the first matching day: no occurrence.
     assert all(value >= scenario.activation for value in got[:1])
-    assert all(earlier < later for earlier, later in zip(got, got[1:]))
+    assert all(earlier < later for earlier, later in itertools.pairwise(got))
     if rec.end_type == "count":
         assert len(got) == rec.count
     elif rec.end_type == "forever":
         assert len(got) == FOREVER_LIMIT
     else:
-        assert to_local(got[-1], scenario.tz).date() <= rec.until
+        assert all(to_local(value, scenario.tz).date() <= rec.until for value in got)
+
+
+def check_wall_clock(values, activation, tz_name):
+    """Every occurrence is at the activation's local time; a time skipped by
+    DST is moved forward by the gap, a repeated one takes its first pass."""
+    tz = pytz.timezone(tz_name)
+    wanted = to_local(activation, tz_name).time()
+    for value in values:
+        local = to_local(value, tz_name)
+        nominal = datetime.combine(local.date(), wanted)
+        if local.time() != wanted:
+            with pytest.raises(pytz.NonExistentTimeError):
+                tz.localize(nominal, is_dst=None)
+            gap = tz.localize(nominal, is_dst=True).utcoffset() - tz.localize(nominal, is_dst=False).utcoffset()
+            assert local == nominal + gap
+            continue
+        try:
+            tz.localize(nominal, is_dst=None)
+        except pytz.AmbiguousTimeError:
+            if value != activation:
+                first = min(tz.localize(nominal, is_dst=flag) for flag in (True, False))
+                assert value == first.astimezone(pytz.utc).replace(tzinfo=None)
 
 
 @PROPERTY_SETTINGS
 @given(scenarios())
 def test_property_local_time_is_kept_except_in_dst_gaps(scenario):
-    tz = pytz.timezone(scenario.tz)
-    wanted = scenario.activation_local.time()
-    for value in scenario.occurrences(limit=scenario.limit()):
-        local = to_local(value, scenario.tz)
-        if local.time() == wanted:
-            continue
-        nominal = datetime.combine(local.date(), wanted)
-        with pytest.raises(pytz.NonExistentTimeError):
-            tz.localize(nominal, is_dst=None)
-        gap = tz.localize(nominal, is_dst=True).utcoffset() - tz.localize(nominal, is_dst=False).utcoffset()
-        assert local == nominal + gap
+    check_wall_clock(scenario.occurrences(limit=scenario.limit()), scenario.activation, scenario.tz)
+
+
+@functools.cache
+def dst_transition_days(tz_name, year):
+    """Return the local days of ``year`` on which the UTC offset of
+    ``tz_name`` changes, found by comparing the offsets at noon."""
+    tz = pytz.timezone(tz_name)
+
+    def offset(day):
+        return tz.utcoffset(datetime.combine(day, time(12)), is_dst=False)
+
+    days = [date(year, 1, 1) + timedelta(days=n) for n in range(366)]
+    return tuple(day for previous, day in itertools.pairwise(days) if offset(previous) != offset(day))
+
+
+@PROPERTY_SETTINGS
+@given(
+    tz=st.sampled_from(["Europe/Brussels", "Australia/Sydney", "America/New_York"]),
+    year=st.integers(2020, 2030),
+    transition=st.sampled_from([0, 1]),
+    # Activated up to 69 days before the transition day, or on that day:
+    # 70 daily or 10 weekly occurrences always cross it.
+    days_before=st.one_of(st.just(0), st.integers(0, 69)),
+    wall=st.builds(time, st.integers(0, 3), st.integers(0, 59)),
+    is_dst=st.booleans(),
+    weekly=st.booleans(),
+)
+def test_property_dst_transitions(tz, year, transition, days_before, wall, is_dst, weekly):
+    day = dst_transition_days(tz, year)[transition] - timedelta(days=days_before)
+    activation = (
+        pytz.timezone(tz)
+        .localize(datetime.combine(day, wall), is_dst=is_dst)
+        .astimezone(pytz.utc)
+        .replace(tzinfo=None)
+    )
+    if weekly:
+        # Transitions happen on Sundays.
+        rec = recurrent(rrule_type="weekly", sun=True, end_type="count", count=10)
+    else:
+        rec = recurrent(rrule_type="daily", end_type="count", count=70)
+    got = list(occurrences(rec, activation, tz))
+    assert len(got) == rec.count
+    assert got[0] >= activation
+    assert all(earlier < later for earlier, later in itertools.pairwise(got))
+    check_wall_clock(got, activation, tz)
 
 
 @PROPERTY_SETTINGS

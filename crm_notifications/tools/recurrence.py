@@ -140,7 +140,7 @@ class Recurrence:
             in the local time of the reminder's timezone
         :raise RecurrenceError: on the first invalid parameter found
         """
-        if not isinstance(activation_local, datetime.datetime) or activation_local.tzinfo:
+        if not isinstance(activation_local, datetime.datetime) or activation_local.tzinfo is not None:
             raise RecurrenceError(
                 "The activation date must be a naive datetime.", "activation_date"
             )
@@ -261,7 +261,7 @@ def _get_timezone(tz):
 
 def _check_utc_datetime(value):
     """Raise unless ``value`` is a naive datetime, as Odoo stores them."""
-    if not isinstance(value, datetime.datetime) or value.tzinfo:
+    if not isinstance(value, datetime.datetime) or value.tzinfo is not None:
         raise RecurrenceError(
             "The activation date must be a naive UTC datetime.", "activation_date"
         )
