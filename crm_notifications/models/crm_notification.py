@@ -75,13 +75,13 @@ class CrmNotification(models.Model):
     title = fields.Char(required=True)
     body = fields.Text()
     rule_id = fields.Many2one(
-        "crm.notification.rule", string="Rule", ondelete="set null", index="btree_not_null"
+        "crm.notification.rule", ondelete="set null", index="btree_not_null"
     )
     message_id = fields.Many2one(
-        "mail.message", string="Message", ondelete="set null", index="btree_not_null"
+        "mail.message", ondelete="set null", index="btree_not_null"
     )
     # empty author: the system (a cron, an automated action, OdooBot)
-    author_id = fields.Many2one("res.users", string="Author", ondelete="set null")
+    author_id = fields.Many2one("res.users", ondelete="set null")
     author_name = fields.Char(compute="_compute_author_name")
     date = fields.Datetime(default=fields.Datetime.now, required=True)
     is_read = fields.Boolean("Read", default=False)

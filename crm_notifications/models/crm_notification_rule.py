@@ -46,7 +46,6 @@ class CrmNotificationRule(models.Model):
     sequence = fields.Integer(default=10, help="When several rules match one event, the first one writes the notification.")
     model_id = fields.Many2one(
         "ir.model",
-        string="Model",
         required=True,
         ondelete="cascade",
         domain=[("transient", "=", False), ("model", "not like", "crm.notification")],

@@ -251,11 +251,8 @@ def _get_timezone(tz):
         return pytz.utc
     if isinstance(tz, datetime.tzinfo) and hasattr(tz, "localize"):
         return tz
-    if isinstance(tz, str):
-        try:
-            return pytz.timezone(tz)
-        except pytz.UnknownTimeZoneError:
-            pass
+    if isinstance(tz, str) and tz in pytz.all_timezones_set:
+        return pytz.timezone(tz)
     raise RecurrenceError(f"Unknown timezone {tz!r}.", "tz")
 
 
