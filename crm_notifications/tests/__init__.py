@@ -3,3 +3,4 @@ from . import test_notification_center
 from . import test_notification_security
 from . import test_notification_performance
 
+from . import test_ui
