@@ -25,6 +25,7 @@
         "data/crm_notification_rule_data.xml",
         "views/crm_notification_views.xml",
         "views/crm_notification_rule_views.xml",
+        "views/crm_notification_delivery_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_notifications_menus.xml",
     ],

@@ -1,0 +1,174 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Delivery log: one row per recipient, channel and occurrence.
+
+Customer reminders, customer notifications and activity alerts all send
+through this log, and the log is what guarantees that nothing is sent twice.
+A sender *claims* its deliveries first (``_claim``) and sends only to the rows
+actually claimed. The claim is an ``INSERT ... ON CONFLICT DO NOTHING`` on the
+unique key below, and the sends themselves are rows queued in the same
+database transaction (``mail.mail``, ``crm.notification``, ``sms.sms``), so:
+
+* a cron killed before its commit rolls back the claims and the queued sends
+  together: the re-run claims and sends them again, once;
+* a cron killed after its commit finds its claims on the re-run: nothing is
+  sent twice;
+* two workers claiming the same delivery at once: the second INSERT waits on
+  the unique index until the first transaction ends, then inserts nothing (or
+  inserts, if the first one rolled back).
+"""
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+CHANNELS = [("inapp", "In-app"), ("email", "E-mail"), ("sms", "SMS")]
+STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
+UNIQUE_KEY = ("res_model", "res_id", "partner_id", "channel", "occurrence_date")
+
+
+class CrmNotificationDelivery(models.Model):
+    _name = "crm.notification.delivery"
+    _description = "Notification Delivery"
+    _order = "date desc, id desc"
+    _rec_name = "res_name"
+
+    # what caused the send: a reminder, a customer notification, an activity
+    res_model = fields.Char("Related Document Model", required=True)
+    res_id = fields.Many2oneReference("Related Document ID", model_field="res_model", required=True)
+    # stored at creation: the log stays readable once the source is gone
+    res_name = fields.Char("Related Document")
+    # the partner identifies the recipient for users too, so that a user and
+    # their own contact can never receive the same occurrence twice
+    partner_id = fields.Many2one(
+        "res.partner", string="Recipient", required=True, ondelete="cascade", index=True
+    )
+    user_id = fields.Many2one("res.users", string="Recipient User", ondelete="set null")
+    channel = fields.Selection(CHANNELS, required=True)
+    # UTC, the occurrence being delivered (not the time of the send)
+    occurrence_date = fields.Datetime("Occurrence", required=True)
+    state = fields.Selection(STATES, required=True, default="sent")
+    reason = fields.Char()
+    # mails and notifications are garbage-collected (auto_delete, the user's
+    # own deletions): the partial indexes keep their set-null cheap
+    mail_id = fields.Many2one("mail.mail", string="E-mail", ondelete="set null", index="btree_not_null")
+    notification_id = fields.Many2one(
+        "crm.notification", string="In-app Notification", ondelete="set null", index="btree_not_null"
+    )
+    # sms is not a dependency: the SMS issue links its rows by uuid
+    sms_uuid = fields.Char("SMS UUID")
+    date = fields.Datetime(default=fields.Datetime.now, required=True)
+
+    # A second send of the same occurrence to the same recipient on the same
+    # channel must be impossible, even when a cron is killed mid-batch and run
+    # again or two workers run at once: only the database can promise that,
+    # and _claim's ON CONFLICT relies on this very index.
+    _sql_constraints = [
+        (
+            "delivery_unique",
+            "UNIQUE(res_model, res_id, partner_id, channel, occurrence_date)",
+            "This occurrence was already delivered to this recipient on this channel.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # Claiming
+    # ------------------------------------------------------------
+
+    @api.model
+    def _claim(self, values_list):
+        """Insert the deliveries that are not logged yet, in one statement.
+
+        :param values_list: list of dicts with the keys ``res_model``,
+            ``res_id``, ``partner_id``, ``channel``, ``occurrence_date``
+            (UTC, naive datetime or string) and optionally ``state``
+            (``'sent'`` by default), ``reason``, ``res_name`` (the source's
+            display name when missing), ``user_id``, ``mail_id``,
+            ``notification_id``, ``sms_uuid``.
+        :return: the deliveries actually inserted; the values whose
+            (res_model, res_id, partner_id, channel, occurrence_date) is
+            already logged, by an earlier run, by a concurrent worker or
+            earlier in the same list, are left out.
+
+        The caller sends to the returned deliveries only, inside the same
+        transaction, usually claiming them ``'sent'`` and writing
+        ``'failed'`` with a reason on those whose send fails.
+
+        The ORM's ``create`` cannot do this: it would raise on the first
+        duplicate and abort the whole batch, and costs one INSERT per 100 rows.
+        """
+        if not values_list:
+            return self.browse()
+        for values in values_list:
+            if values["channel"] not in dict(CHANNELS):
+                raise ValueError(f"Unknown delivery channel {values['channel']!r}")
+            if values.get("state", "sent") not in dict(STATES):
+                raise ValueError(f"Unknown delivery state {values['state']!r}")
+        res_names = self._source_names(values_list)
+        columns = {
+            "res_model": ("varchar", [v["res_model"] for v in values_list]),
+            "res_id": ("int4", [v["res_id"] for v in values_list]),
+            "res_name": ("varchar", res_names),
+            "partner_id": ("int4", [v["partner_id"] for v in values_list]),
+            "user_id": ("int4", [v.get("user_id") or None for v in values_list]),
+            "channel": ("varchar", [v["channel"] for v in values_list]),
+            "occurrence_date": (
+                "timestamp",
+                [fields.Datetime.to_datetime(v["occurrence_date"]) for v in values_list],
+            ),
+            "state": ("varchar", [v.get("state") or "sent" for v in values_list]),
+            "reason": ("varchar", [v.get("reason") or None for v in values_list]),
+            "mail_id": ("int4", [v.get("mail_id") or None for v in values_list]),
+            "notification_id": ("int4", [v.get("notification_id") or None for v in values_list]),
+            "sms_uuid": ("varchar", [v.get("sms_uuid") or None for v in values_list]),
+        }
+        # rows created through the ORM earlier in the transaction must be in
+        # the table for the conflict check to see them
+        self.flush_model()
+        now = fields.Datetime.now()
+        names = list(columns)
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO crm_notification_delivery
+                        (%(columns)s, date, create_uid, create_date, write_uid, write_date)
+                   SELECT %(aliases)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM unnest(%(arrays)s) AS row(%(aliases)s)
+              ON CONFLICT (%(key)s) DO NOTHING
+                RETURNING id""",
+                columns=SQL(", ").join(SQL.identifier(name) for name in names),
+                aliases=SQL(", ").join(SQL.identifier(f"c_{name}") for name in names),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()
+                ),
+                key=SQL(", ").join(SQL.identifier(name) for name in UNIQUE_KEY),
+                now=now,
+                uid=self.env.uid,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _log_skipped(self, values_list):
+        """Log deliveries that were decided against (no e-mail address, opted
+        out...), each with its ``reason``. Claimed like sends, so an
+        occurrence skipped for a recipient on a channel is never sent there
+        later by a re-run, and logging it twice is harmless.
+
+        :return: the deliveries actually inserted.
+        """
+        return self._claim([dict(values, state="skipped") for values in values_list])
+
+    def _source_names(self, values_list):
+        """Display names of the sources, read once per model for the values
+        that do not bring their own."""
+        missing = {}
+        for values in values_list:
+            if not values.get("res_name"):
+                missing.setdefault(values["res_model"], set()).add(values["res_id"])
+        found = {}
+        for model, ids in missing.items():
+            # the log names its sources whoever sends: crons run as any user
+            for record in self.env[model].sudo().browse(ids).exists():
+                found[model, record.id] = record.display_name
+        return [
+            values.get("res_name") or found.get((values["res_model"], values["res_id"])) or None
+            for values in values_list
+        ]
