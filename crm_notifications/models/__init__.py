@@ -6,3 +6,8 @@ from . import mail_activity
 from . import mail_thread
 from . import project_task
 from . import res_config_settings
+from . import crm_customer_reminder_type
+from . import crm_customer_reminder
+from . import crm_team
+from . import res_partner
+from . import mail_mail

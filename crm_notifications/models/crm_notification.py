@@ -68,6 +68,7 @@ class CrmNotification(models.Model):
             ("created", "Created for you"),
             ("message", "Message posted"),
             ("note", "Internal note posted"),
+            ("reminder", "Customer reminder"),
         ],
         required=True,
         default="assigned",

@@ -156,6 +156,21 @@ class CrmNotificationDelivery(models.Model):
         """
         return self._claim([dict(values, state="skipped") for values in values_list])
 
+    def _link_sends(self, fname, send_ids):
+        """Link each delivery to its send (``mail_id`` or ``notification_id``),
+        ``send_ids`` in the order of ``self``, in one statement."""
+        if fname not in ("mail_id", "notification_id"):
+            raise ValueError(f"Not a send link: {fname!r}")
+        if not self:
+            return
+        self.env.cr.execute(SQL(
+            """UPDATE crm_notification_delivery AS delivery SET %(column)s = link.send_id
+                 FROM unnest(%(ids)s::int[], %(send_ids)s::int[]) AS link(id, send_id)
+                WHERE delivery.id = link.id""",
+            column=SQL.identifier(fname), ids=self.ids, send_ids=list(send_ids),
+        ))
+        self.invalidate_recordset([fname])
+
     def _source_names(self, values_list):
         """Display names of the sources, read once per model for the values
         that do not bring their own."""

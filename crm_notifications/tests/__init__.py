@@ -5,3 +5,4 @@ from . import test_notification_performance
 from . import test_notification_delivery
 
 from . import test_ui
+from . import test_customer_reminder

@@ -1,0 +1,20 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class CrmTeam(models.Model):
+    """Sales teams double as customer areas for reminders: each customer
+    belongs to one (``res.partner.crm_area_id``) and the team's reminder
+    supervisors act on, and receive, the reminders of its customers."""
+
+    _inherit = "crm.team"
+
+    reminder_supervisor_ids = fields.Many2many(
+        "res.users",
+        "crm_team_reminder_supervisor_rel",
+        "team_id",
+        "user_id",
+        string="Reminder Supervisors",
+        domain=lambda self: [("groups_id", "in", self.env.ref("crm_notifications.group_reminder_supervisor").id)],
+        help="Supervisors who see, edit and receive the reminders of this area's customers.",
+    )
