@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import LazyTranslate, SQL
+from odoo.tools.misc import format_datetime
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -217,12 +218,23 @@ class CrmCustomerReminder(models.Model):
 
     def _reschedule(self):
         """Next occurrence from now for each reminder, and a cron wake-up at
-        the earliest one."""
+        the earliest one.
+
+        A one-time reminder whose activation is already past (typically
+        "now", the default) goes out at once, unless it was delivered already;
+        the past occurrences of a recurrent one are not sent.
+        """
+        Delivery = self.env["crm.notification.delivery"].sudo()
         for reminder in self:
             if not reminder.active:
                 reminder.next_date = False
                 continue
-            dates = reminder.get_next_occurrences(1) if reminder.activation_date else []
+            dates = reminder.get_next_occurrences(1)
+            if not dates and not reminder.recurrency and not Delivery.search_count([
+                ("res_model", "=", self._name), ("res_id", "=", reminder.id),
+                ("occurrence_date", "=", reminder.activation_date),
+            ], limit=1):
+                dates = [reminder.activation_date]
             reminder.next_date = dates[0] if dates else False
         self._trigger_cron()
 
@@ -385,5 +397,5 @@ class CrmCustomerReminder(models.Model):
         return str(message) if message else _("Repetition: %s", error)
 
     def _format_local(self, utc_datetime):
-        local = fields.Datetime.context_timestamp(self.with_context(tz=self.tz or "UTC"), utc_datetime)
-        return local.strftime("%a %Y-%m-%d %H:%M")
+        # in the reminder's timezone and the reader's language
+        return format_datetime(self.env, utc_datetime, tz=self.tz or "UTC", dt_format="EEE yyyy-MM-dd HH:mm")

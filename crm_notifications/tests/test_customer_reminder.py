@@ -60,6 +60,17 @@ class TestReminderRecurrence(CustomerReminderCase):
         self.assertEqual(reminder.get_next_occurrences(5), [datetime(2027, 1, 4, 8, 0)])
         self.assertEqual(reminder.next_date, datetime(2027, 1, 4, 8, 0))
 
+    def test_once_in_the_past_goes_at_once(self):
+        """A one-time reminder activated 'now' (the default) is due at once, and sent once."""
+        with freeze_time("2027-01-04 08:00:05"):
+            reminder = self.make(activation_date=datetime(2027, 1, 4, 8, 0))
+            self.assertEqual(reminder.next_date, datetime(2027, 1, 4, 8, 0))
+            self.run_cron()
+            self.assertFalse(reminder.next_date)
+            reminder.write({"activation_date": datetime(2027, 1, 4, 8, 0), "tz": "UTC"})
+            self.assertFalse(reminder.next_date, "delivered already: not again")
+        self.assertTrue(self.deliveries(reminder))
+
     @freeze_time("2027-01-01 00:00:00")
     def test_daily_every_two_days_count(self):
         reminder = self.make(recurrency=True, rrule_type="daily", interval=2, end_type="count", count=3)
