@@ -1,0 +1,3 @@
+from . import crm_notification_delivery
+from . import crm_customer_reminder
+from . import sms_sms

@@ -1,0 +1,47 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, models
+from odoo.tools import SQL
+
+
+class CrmNotificationDelivery(models.Model):
+    _inherit = "crm.notification.delivery"
+
+    def _link_sms(self, uuids):
+        """Link each delivery to its ``sms.sms`` by UUID, ``uuids`` in the
+        order of ``self``, in one statement (the SMS counterpart of
+        ``_link_sends``: ``sms_uuid`` is a varchar, not a many2one)."""
+        if not self:
+            return
+        self.env.cr.execute(SQL(
+            """UPDATE crm_notification_delivery AS delivery SET sms_uuid = link.sms_uuid
+                 FROM unnest(%(ids)s::int[], %(uuids)s::varchar[]) AS link(id, sms_uuid)
+                WHERE delivery.id = link.id""",
+            ids=self.ids, uuids=list(uuids),
+        ))
+        self.invalidate_recordset(["sms_uuid"])
+
+    def _update_from_sms(self, sms_records):
+        """Report the outcome of sent ``sms.sms`` on their deliveries: SMS in
+        error mark their deliveries failed with the failure type as reason;
+        SMS accepted by IAP (e.g. resent after a failure) mark them sent."""
+        sms_records = sms_records.filtered("uuid")
+        if not sms_records:
+            return
+        deliveries = self.sudo().search([
+            ("channel", "=", "sms"), ("sms_uuid", "in", sms_records.mapped("uuid")),
+        ])
+        if not deliveries:
+            return
+        by_uuid = {sms.uuid: sms for sms in sms_records}
+        labels = dict(sms_records._fields["failure_type"]._description_selection(self.env))
+        sent_states = set(self.env["sms.sms"].IAP_TO_SMS_STATE_SUCCESS.values())
+        for delivery in deliveries:
+            sms = by_uuid[delivery.sms_uuid]
+            if sms.state == "error":
+                failure = sms.failure_type or "unknown"
+                reason = _("SMS not sent: %(failure)s (%(code)s)",
+                           failure=labels.get(failure, failure), code=failure)
+                if delivery.state != "failed" or delivery.reason != reason:
+                    delivery.write({"state": "failed", "reason": reason})
+            elif sms.state in sent_states and delivery.state == "failed":
+                delivery.write({"state": "sent", "reason": False})
