@@ -45,3 +45,24 @@ class CrmNotificationDelivery(models.Model):
                     delivery.write({"state": "failed", "reason": reason})
             elif sms.state in sent_states and delivery.state == "failed":
                 delivery.write({"state": "sent", "reason": False})
+
+    def _update_from_sms_reports(self, message_statuses):
+        """Delivery reports received from IAP (``/sms/status``): the SMS that
+        could not be delivered mark their deliveries failed.
+
+        :param message_statuses: ``[{'sms_status': status, 'uuids': [...]}]``
+        """
+        success = self.env["sms.sms"].IAP_TO_SMS_STATE_SUCCESS
+        labels = dict(self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env))
+        for status in message_statuses:
+            iap_status = status["sms_status"]
+            if iap_status in success:
+                continue
+            deliveries = self.sudo().search([("channel", "=", "sms"), ("sms_uuid", "in", status["uuids"])])
+            if deliveries:
+                failure = f"sms_{iap_status}"
+                deliveries.write({
+                    "state": "failed",
+                    "reason": _("SMS not delivered: %(failure)s (%(code)s)",
+                                failure=labels.get(failure, iap_status), code=iap_status),
+                })

@@ -4,7 +4,7 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.crm_notifications.tests.test_customer_reminder import CustomerReminderCase
 from odoo.addons.sms.tests.common import SMSCase
@@ -12,10 +12,8 @@ from odoo.addons.sms.tests.common import SMSCase
 DUE = "2027-01-04 08:01:00"
 
 
-@tagged("post_install", "-at_install")
-class TestReminderSms(CustomerReminderCase, SMSCase):
-    """Reminders by SMS: numbers normalised with the customer's country,
-    ``sms.sms`` queued and linked to the delivery log, IAP failures reported."""
+class ReminderSmsCase(CustomerReminderCase, SMSCase):
+    """Receivers with numbers, customers in Belgium."""
 
     @classmethod
     def setUpClass(cls):
@@ -36,6 +34,12 @@ class TestReminderSms(CustomerReminderCase, SMSCase):
 
     def sms_of(self, deliveries):
         return self.SMS.search([("uuid", "in", deliveries.mapped("sms_uuid"))])
+
+
+@tagged("post_install", "-at_install")
+class TestReminderSms(ReminderSmsCase):
+    """Reminders by SMS: numbers normalised with the customer's country,
+    ``sms.sms`` queued and linked to the delivery log, IAP failures reported."""
 
     def test_sms_channel(self):
         """One queued sms.sms per receiver, E.164 with the customer's country."""
@@ -188,3 +192,26 @@ class TestReminderSms(CustomerReminderCase, SMSCase):
         self.assertEqual(len(deliveries), 1)
         self.assertEqual(self.SMS.search_count([("partner_id", "=", self.sup_north.partner_id.id)]), 1)
         self.assertEqual(deliveries.occurrence_date, datetime(2027, 1, 4, 8, 0))
+
+
+@tagged("post_install", "-at_install")
+class TestReminderSmsReports(HttpCase, ReminderSmsCase):
+    """Delivery reports IAP posts to /sms/status later."""
+
+    def test_not_delivered_report(self):
+        failing = self.make_sms()
+        fine = self.make_sms(partner_id=self.customer_south.id)
+        with freeze_time(DUE):
+            self.run_cron()
+        failing_delivery, fine_delivery = self.deliveries(failing), self.deliveries(fine)
+        with self.mockSMSGateway():
+            self.SMS._process_queue()
+        self.assertEqual(set((failing_delivery | fine_delivery).mapped("state")), {"sent"})
+        self.make_jsonrpc_request("/sms/status", {"message_statuses": [
+            {"sms_status": "delivered", "uuids": [fine_delivery.sms_uuid]},
+            {"sms_status": "not_delivered", "uuids": [failing_delivery.sms_uuid]},
+        ]})
+        (failing_delivery | fine_delivery).invalidate_recordset()
+        self.assertRecordValues(failing_delivery, [{"state": "failed"}])
+        self.assertIn("not_delivered", failing_delivery.reason)
+        self.assertRecordValues(fine_delivery, [{"state": "sent", "reason": False}])
