@@ -1,0 +1,148 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""E-mail reminders through Odoo's real mail queue to a real SMTP server
+(``smtp_sink.SmtpSink`` on 127.0.0.1): sent, refused by the server, server
+down then back."""
+
+import contextlib
+from datetime import datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import modules
+from odoo.tests import tagged
+from odoo.tools import config, email_normalize
+
+from .smtp_sink import SmtpSink
+from .test_customer_reminder import CustomerReminderCase
+
+OCCURRENCE = datetime(2027, 1, 4, 8, 0)
+SUBJECT = "Reminder: Renew the contract (Nordic Wood)"
+
+
+@tagged("post_install", "-at_install")
+class TestReminderEmailSmtp(CustomerReminderCase):
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink().start()
+        self.addCleanup(self.sink.stop)
+        self.mail_server = self.env["ir.mail_server"].create({
+            "name": "SMTP sink", "sequence": 1, "smtp_host": "127.0.0.1", "smtp_port": self.sink.port,
+            "smtp_encryption": "none", "smtp_authentication": "login", "smtp_user": False, "smtp_pass": False,
+        })
+        # a deterministic sender whatever the database (with or without demo)
+        self.env.company.email = "reminders@example.com"
+
+    @contextlib.contextmanager
+    def smtp_enabled(self):
+        """Let Odoo really connect and send (as base's test_ir_mail_server_smtpd
+        does), to the sink only, failing fast."""
+        with patch.object(modules.module, "current_test", False), \
+                patch.dict(config.options, {"smtp_server": ""}), \
+                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
+            yield
+
+    def make_due(self, **values):
+        """An e-mail reminder to everyone ('all'), daily, sent by the reminder
+        cron at its first occurrence; returns it with its queued mails."""
+        with freeze_time("2027-01-01 00:00:00"):
+            reminder = self.make(channel="email", receivers="all", recurrency=True, rrule_type="daily", **values)
+        with freeze_time("2027-01-04 08:01:00"):
+            self.Reminder._cron_send_due_reminders()
+        self.env.flush_all()
+        deliveries = self.deliveries(reminder)
+        receivers = self.admins | self.sup_north
+        self.assertEqual(deliveries.user_id, receivers)
+        self.assertEqual(len(deliveries), len(receivers))
+        self.assertEqual(len(deliveries.mail_id), len(receivers))
+        self.assertEqual(set(deliveries.mail_id.mapped("state")), {"outgoing"})
+        return reminder, deliveries
+
+    def process_queue(self):
+        """Odoo's mail cron (``mail.ir_cron_mail_scheduler_action``), limited
+        to reminder mails; it does not commit in tests and never raises."""
+        with self.smtp_enabled():
+            self.env["mail.mail"].with_context(
+                filters=[("model", "=", "crm.customer.reminder")]).process_email_queue()
+        self.env.invalidate_all()
+
+    def received_by(self, address):
+        address = email_normalize(address)
+        return [received for received in self.sink.messages
+                if [email_normalize(rcpt) for rcpt in received.rcpt_tos] == [address]]
+
+    def assert_received_once(self, deliveries):
+        """One message per delivery, to that receiver only, nothing else."""
+        self.assertEqual(len(self.sink.messages), len(deliveries))
+        for delivery in deliveries:
+            received = self.received_by(delivery.user_id.email)
+            self.assertEqual(len(received), 1, delivery.user_id.name)
+            message = received[0].message
+            self.assertEqual([email_normalize(a.addr_spec) for a in message["To"].addresses],
+                             [email_normalize(delivery.user_id.email)])
+            self.assertEqual(message["Subject"], SUBJECT)
+            self.assertIn("Call Jana about the renewal", message.get_body(("html",)).get_content())
+
+    def test_sent_to_every_receiver(self):
+        _reminder, deliveries = self.make_due(message="Call Jana about the renewal")
+        self.assertFalse(self.sink.messages, "the cron only queues")
+        self.process_queue()
+        self.assert_received_once(deliveries)
+        self.assertEqual(set(deliveries.mail_id.mapped("state")), {"sent"})
+        self.assertEqual(set(deliveries.mapped("state")), {"sent"})
+        self.assertFalse(any(deliveries.mapped("reason")))
+
+    def test_recipient_refused(self):
+        """The server answers 550 to one receiver: that delivery is failed
+        with the server's reason, the others are sent, nothing raises."""
+        _reminder, deliveries = self.make_due(message="Call Jana about the renewal")
+        refused = deliveries.filtered(lambda d: d.user_id == self.sup_north)
+        self.sink.refuse(self.sup_north.email, "Mailbox unavailable")
+        # the queue logs the refused mail; anything it caught would log too
+        with self.assertLogs("odoo.addons.mail.models.mail_mail", "ERROR") as logs:
+            self.process_queue()
+        self.assertEqual(len(logs.records), 1, logs.output)
+        self.assertIn("failed sending mail (id: %s)" % refused.mail_id.id, logs.output[0])
+        self.assert_received_once(deliveries - refused)
+        self.assertEqual(refused.state, "failed")
+        self.assertIn("Mailbox unavailable", refused.reason)
+        self.assertIn("550", refused.reason)
+        self.assertEqual(refused.mail_id.state, "exception")
+        self.assertEqual(set((deliveries - refused).mapped("state")), {"sent"})
+        self.assertEqual(set((deliveries - refused).mail_id.mapped("state")), {"sent"})
+
+    def test_server_down_then_back(self):
+        """Server down: the mails stay in the queue (state ``exception``) and
+        the deliveries with them; back up, Odoo's retry sends each one once,
+        and neither the queue nor the reminder cron sends anything twice."""
+        reminder, deliveries = self.make_due(message="Call Jana about the renewal")
+        mails = deliveries.mail_id
+        self.sink.stop()
+        self.process_queue()
+        self.assertFalse(self.sink.messages)
+        self.assertEqual(set(mails.mapped("state")), {"exception"})
+        for mail in mails:
+            self.assertIn("Connection refused", mail.failure_reason)
+        self.assertEqual(self.deliveries(reminder), deliveries, "no delivery lost")
+        self.assertEqual(deliveries.mail_id, mails)
+
+        self.sink.start()
+        self.process_queue()  # the queue takes outgoing mails only: no automatic retry
+        self.assertFalse(self.sink.messages)
+        mails.action_retry()  # the mail's Retry button: exception -> outgoing
+        self.process_queue()
+        self.assert_received_once(deliveries)
+        self.assertEqual(set(mails.mapped("state")), {"sent"})
+        self.assertEqual(set(deliveries.mapped("state")), {"sent"})
+
+        # the same occurrence claimed again (a second worker, a re-run after
+        # a crash): the delivery log sends nothing twice
+        reminder.next_date = OCCURRENCE
+        with freeze_time("2027-01-04 08:05:00"):
+            self.Reminder._cron_send_due_reminders()
+        self.env.flush_all()
+        self.assertEqual(self.deliveries(reminder), deliveries)
+        self.assertEqual(self.env["mail.mail"].search([("model", "=", "crm.customer.reminder")]), mails)
+        self.process_queue()
+        self.assert_received_once(deliveries)
