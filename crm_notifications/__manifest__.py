@@ -29,6 +29,7 @@
         "views/crm_notification_rule_views.xml",
         "views/crm_notification_delivery_views.xml",
         "views/crm_customer_reminder_views.xml",
+        "views/crm_customer_notification_views.xml",
         "views/res_partner_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",

@@ -11,3 +11,5 @@ from . import crm_customer_reminder
 from . import crm_team
 from . import res_partner
 from . import mail_mail
+from . import crm_customer_group
+from . import crm_customer_notification

@@ -9,6 +9,9 @@ class ResPartner(models.Model):
         "crm.team", string="Area", index="btree_not_null", tracking=True,
         help="The customer's area (a sales team): its reminder supervisors handle its reminders.",
     )
+    customer_group_ids = fields.Many2many(
+        "crm.customer.group", "crm_customer_group_partner_rel", "partner_id", "group_id", string="Customer Groups",
+    )
     reminder_ids = fields.One2many("crm.customer.reminder", "partner_id", string="Reminders")
     reminder_count = fields.Integer(compute="_compute_reminder_count", groups="crm_notifications.group_reminder_supervisor")
 

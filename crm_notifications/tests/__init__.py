@@ -6,3 +6,4 @@ from . import test_notification_delivery
 
 from . import test_ui
 from . import test_customer_reminder
+from . import test_customer_notification

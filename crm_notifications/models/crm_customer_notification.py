@@ -1,0 +1,334 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Messages to customers: one customer or a group, now or at a set time,
+once or on a cycle.
+
+A send is an *occurrence* (``next_date``, UTC). Its recipients are processed
+in chunks by the cron, each chunk claiming its deliveries in the delivery log
+before queuing its messages, and the cron runner commits after each chunk:
+a group of 100,000 customers never has more than one chunk of rendered bodies
+in memory, and a send interrupted after any chunk resumes where it stopped
+(the members still to do are those without a delivery for the occurrence).
+"""
+
+from datetime import timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..tools import recurrence as rec
+
+CHUNK_SIZE = 500
+CRON_CHUNKS = 10
+
+
+class CrmCustomerNotification(models.Model):
+    _name = "crm.customer.notification"
+    _description = "Customer Notification"
+    _inherit = ["mail.thread", "mail.render.mixin"]
+    _order = "id desc"
+    # recipients handled per chunk: bounds memory and the work a crash redoes
+    _chunk_size = CHUNK_SIZE
+
+    # -- what (rendered with Odoo's mail rendering, in each customer's language)
+    name = fields.Char(
+        "Title", required=True, translate=True, tracking=True, render_engine="inline_template",
+        help="The e-mail subject. Placeholders such as {{ object.name }} are rendered for each customer.",
+    )
+    body = fields.Html(
+        required=True, translate=True, render_engine="qweb", render_options={"post_process": True},
+        sanitize="email_outgoing",
+        help="Placeholders such as <t t-out=\"object.name\"/> are rendered for each customer, in their language.",
+    )
+    render_model = fields.Char(compute="_compute_render_model")
+    channel = fields.Selection([("email", "E-mail")], required=True, default="email", tracking=True)
+    # -- to whom
+    kind = fields.Selection(
+        [("individual", "Individual"), ("group", "Group")], required=True, default="individual", tracking=True,
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index="btree_not_null")
+    group_id = fields.Many2one("crm.customer.group", string="Customer Group", tracking=True, index="btree_not_null")
+    recipient_name = fields.Char("Recipient", compute="_compute_recipient_name")
+    # -- when
+    timing = fields.Selection(
+        [("now", "Now"), ("scheduled", "Scheduled")], required=True, default="now", tracking=True,
+    )
+    scheduled_date = fields.Datetime("Send On", tracking=True)
+    recurrency = fields.Boolean("Recurring", tracking=True)
+    rrule_type = fields.Selection(
+        [("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")], string="Repeat", default="weekly",
+    )
+    until = fields.Date(help="Last day (included) a recurring notification is sent.")
+    tz = fields.Selection(
+        _tz_get, string="Timezone", default=lambda self: self.env.user.tz or "UTC",
+        help="Recurring sends keep their local time in this timezone.",
+    )
+    # -- state
+    state = fields.Selection(
+        [("draft", "Draft"), ("scheduled", "Scheduled"), ("sent", "Sent"), ("active", "Active"),
+         ("deactivated", "Deactivated")],
+        required=True, default="draft", readonly=True, copy=False, tracking=True,
+    )
+    start_date = fields.Datetime(readonly=True, copy=False, help="First occurrence (UTC).")
+    next_date = fields.Datetime("Next Send", readonly=True, copy=False, index=True)
+    delivery_ids = fields.One2many("crm.notification.delivery", compute="_compute_deliveries", string="Deliveries")
+    delivery_count = fields.Integer(compute="_compute_deliveries")
+
+    def _compute_render_model(self):
+        self.render_model = "res.partner"
+
+    def _render_lang(self, res_ids, engine="inline_template"):
+        # Recipients are customers: each gets their own language, read
+        # directly (a "{{ object.lang }}" template would be a placeholder
+        # only template editors may write).
+        return {partner.id: partner.lang for partner in self.env["res.partner"].browse(res_ids)}
+
+    @api.depends("kind", "partner_id", "group_id")
+    def _compute_recipient_name(self):
+        for notification in self:
+            target = notification.partner_id if notification.kind == "individual" else notification.group_id
+            notification.recipient_name = target.display_name or ""
+
+    def _compute_deliveries(self):
+        Delivery = self.env["crm.notification.delivery"]
+        deliveries = Delivery.search([("res_model", "=", self._name), ("res_id", "in", self.ids)]) if self.ids else Delivery
+        for notification in self:
+            notification.delivery_ids = deliveries.filtered(lambda d: d.res_id == notification.id)
+            notification.delivery_count = len(notification.delivery_ids)
+
+    # ------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------
+
+    @api.constrains("kind", "partner_id", "group_id", "timing", "scheduled_date", "recurrency", "until")
+    def _check_required(self):
+        for notification in self:
+            if notification.kind == "individual" and not notification.partner_id:
+                raise ValidationError(_("Customer: an individual notification needs a customer."))
+            if notification.kind == "group" and not notification.group_id:
+                raise ValidationError(_("Customer Group: a group notification needs a group."))
+            if notification.timing == "scheduled" and not notification.scheduled_date:
+                raise ValidationError(_("Send On: a scheduled notification needs a date."))
+            if notification.recurrency and notification.until:
+                start = notification.scheduled_date if notification.timing == "scheduled" else (
+                    notification.start_date or fields.Datetime.now())
+                if notification.until < start.date():
+                    raise ValidationError(_("Until: the end date is before the first send."))
+
+    # ------------------------------------------------------------
+    # ORM overrides
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        # a sent individual notification is a record of what the customer got
+        locked = set(vals) - {"state", "next_date", "start_date", "message_main_attachment_id"}
+        if locked and not self.env.su and any(
+            n.state == "sent" and n.kind == "individual" for n in self
+        ):
+            raise UserError(_("A sent notification can be viewed but not edited."))
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_send(self):
+        """Validate, then send now or schedule (and repeat when recurring)."""
+        now = fields.Datetime.now()
+        for notification in self:
+            if notification.state not in ("draft", "deactivated"):
+                raise UserError(_("'%s' was sent or scheduled already.", notification.name))
+            if notification.timing == "scheduled" and notification.scheduled_date < now - timedelta(minutes=1):
+                raise ValidationError(_("Send On: the date is in the past."))
+            notification._check_recipients()
+            start = notification.scheduled_date if notification.timing == "scheduled" else now
+            # a group "now" is queued for the cron, which sends it in chunks
+            notification.write({
+                "start_date": start,
+                "next_date": start,
+                "state": "active" if notification.recurrency else "scheduled",
+            })
+        immediate = self.filtered(lambda n: n.timing == "now" and n.kind == "individual")
+        for notification in immediate:
+            notification._send_chunk(now)
+        (self - immediate)._trigger_cron()
+        return True
+
+    def action_deactivate(self):
+        """Stop all future sends (a group send under way stops after its current chunk)."""
+        self.write({"state": "deactivated", "next_date": False})
+        return True
+
+    def action_view_deliveries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_notifications.crm_notification_delivery_action")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------
+
+    def _check_recipients(self):
+        self.ensure_one()
+        if self.kind == "group" and not self.group_id.partner_count:
+            raise ValidationError(_("Customer Group: the group '%s' has no member.", self.group_id.name))
+        if not self._reachable_count():
+            raise ValidationError(_(
+                "Channel: no recipient of '%(name)s' can be reached by %(channel)s "
+                "(no valid address, or opted out).",
+                name=self.name, channel=dict(self._fields["channel"]._description_selection(self.env))[self.channel],
+            ))
+
+    def _recipient_query(self):
+        """SQL selecting the ids of this notification's recipients."""
+        if self.kind == "individual":
+            return SQL("SELECT %s AS id", self.partner_id.id)
+        return SQL("SELECT partner_id AS id FROM crm_customer_group_partner_rel WHERE group_id = %s", self.group_id.id)
+
+    def _reachable_count(self):
+        """Whether anybody is reachable, decided in SQL: a group may hold
+        100,000 customers, not to be loaded to answer this."""
+        self._flush_recipients()
+        self.env.cr.execute(SQL(
+            """SELECT 1 FROM (%(recipients)s) r
+                 JOIN res_partner p ON p.id = r.id AND p.active AND p.email_normalized IS NOT NULL
+                WHERE NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.email = p.email_normalized AND b.active)
+                LIMIT 1""",
+            recipients=self._recipient_query(),
+        ))
+        return len(self.env.cr.fetchall())
+
+    def _pending_partner_ids(self, occurrence):
+        """Recipients without a delivery for ``occurrence`` on the channel
+        yet, in id order: what a (re-)run still has to do. The probe uses the
+        delivery log's unique index."""
+        self._flush_recipients()
+        self.env.cr.execute(SQL(
+            """SELECT r.id FROM (%(recipients)s) r JOIN res_partner p ON p.id = r.id AND p.active
+                WHERE NOT EXISTS (
+                      SELECT 1 FROM crm_notification_delivery d
+                       WHERE d.res_model = %(model)s AND d.res_id = %(res_id)s AND d.partner_id = r.id
+                         AND d.channel = %(channel)s AND d.occurrence_date = %(occurrence)s)
+             ORDER BY r.id LIMIT %(limit)s""",
+            recipients=self._recipient_query(), model=self._name, res_id=self.id, channel=self.channel,
+            occurrence=occurrence, limit=self._chunk_size,
+        ))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _flush_recipients(self):
+        self.env["res.partner"].flush_model(["active", "email_normalized"])
+        self.env["crm.customer.group"].flush_model(["partner_ids"])
+        self.env["crm.notification.delivery"].flush_model()
+
+    def _split_reachable(self, partners):
+        """(reachable partners, {partner id: why not}) on this channel."""
+        self.ensure_one()
+        reasons = {}
+        # Odoo's own opt-out list, on the normalized addresses it maintains
+        blacklisted = set(self.env["mail.blacklist"].sudo().search([
+            ("email", "in", [p.email_normalized for p in partners if p.email_normalized]),
+        ]).mapped("email"))
+        for partner in partners:
+            if not partner.email:
+                reasons[partner.id] = _("No e-mail address")
+            elif not partner.email_normalized:
+                reasons[partner.id] = _("Invalid e-mail address: %s", partner.email)
+            elif partner.email_normalized in blacklisted:
+                reasons[partner.id] = _("Opted out (e-mail blacklist)")
+        return partners.filtered(lambda p: p.id not in reasons), reasons
+
+    def _send_chunk(self, now):
+        """Deliver the current occurrence to the next chunk of recipients;
+        returns True when the occurrence is complete."""
+        self.ensure_one()
+        occurrence = self.next_date
+        partners = self.env["res.partner"].browse(self._pending_partner_ids(occurrence))
+        if partners:
+            reachable, reasons = self._split_reachable(partners)
+            Delivery = self.env["crm.notification.delivery"].sudo()
+            base = {"res_model": self._name, "res_id": self.id, "res_name": self.name,
+                    "channel": self.channel, "occurrence_date": occurrence}
+            Delivery._log_skipped([dict(base, partner_id=pid, reason=reason) for pid, reason in reasons.items()])
+            claimed = Delivery._claim([dict(base, partner_id=partner.id) for partner in reachable])
+            if claimed:
+                getattr(self, f"_deliver_{self.channel}")(claimed)
+            if len(partners) == self._chunk_size:
+                return False
+        self._advance(now)
+        return True
+
+    def _deliver_email(self, deliveries):
+        partner_ids = deliveries.partner_id.ids
+        subjects = self._render_field("name", partner_ids, compute_lang=True)
+        bodies = self._render_field("body", partner_ids, compute_lang=True)
+        mails = self.env["mail.mail"].sudo().create([{
+            "subject": subjects[delivery.partner_id.id],
+            "body_html": bodies[delivery.partner_id.id],
+            "recipient_ids": [(4, delivery.partner_id.id)],
+            "email_from": (self.create_uid.email_formatted or self.env.company.email_formatted
+                           or self.env["ir.mail_server"]._get_default_from_address()),
+            "model": self._name,
+            "res_id": self.id,
+            "auto_delete": True,
+        } for delivery in deliveries])
+        deliveries._link_sends("mail_id", mails.ids)
+
+    def _advance(self, now):
+        """Move past the occurrence just completed."""
+        self.ensure_one()
+        if not self.recurrency:
+            self.write({"next_date": False, "state": "sent"})
+            return
+        # weekly on the first send's weekday, monthly on its date, local time
+        local_start = pytz.utc.localize(self.start_date).astimezone(pytz.timezone(self.tz or "UTC"))
+        recurrence = rec.Recurrence(
+            recurrency=True, rrule_type=self.rrule_type, interval=1,
+            end_type="end_date" if self.until else "forever", until=self.until or None,
+            **({rec.WEEKDAY_FIELDS[local_start.weekday()]: True} if self.rrule_type == "weekly" else {}),
+            **({"month_by": "date", "day": local_start.day} if self.rrule_type == "monthly" else {}),
+        )
+        dates = rec.next_occurrences(recurrence, self.start_date, self.tz or "UTC", 1,
+                                     after=max(now, self.next_date))
+        self.write({"next_date": dates[0] if dates else False, "state": "active" if dates else "sent"})
+
+    def _trigger_cron(self):
+        dates = [d for d in self.mapped("next_date") if d]
+        cron = self.env.ref("crm_notifications.ir_cron_customer_notifications", raise_if_not_found=False)
+        if dates and cron:
+            cron._trigger(at=min(dates))
+
+    @api.model
+    def _get_due_domain(self, now):
+        """Hook for extensions: the notifications the cron sends now."""
+        return [("state", "in", ("scheduled", "active")), ("next_date", "!=", False), ("next_date", "<=", now)]
+
+    @api.model
+    def _cron_send_due(self, chunks=CRON_CHUNKS):
+        """Send up to ``chunks`` chunks of due occurrences; the cron runner
+        commits after each call and calls again while work remains."""
+        now = fields.Datetime.now()
+        domain = self._get_due_domain(now)
+        done = 0
+        for notification in self.search(domain, order="next_date, id"):
+            while done < chunks:
+                done += 1
+                if notification._send_chunk(now):
+                    break
+            if done >= chunks:
+                break
+        remaining = self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining:
+            self._trigger_cron_now()
+        return True
+
+    def _trigger_cron_now(self):
+        cron = self.env.ref("crm_notifications.ir_cron_customer_notifications", raise_if_not_found=False)
+        if cron:
+            cron._trigger()
