@@ -22,6 +22,23 @@ class ResPartner(models.Model):
         for partner in self:
             partner.reminder_count = counts.get(partner, 0)
 
+    crm_delivery_count = fields.Integer(compute="_compute_crm_delivery_count", groups="base.group_user")
+
+    def _compute_crm_delivery_count(self):
+        counts = dict(self.env["crm.notification.delivery"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+        ))
+        for partner in self:
+            partner.crm_delivery_count = counts.get(partner, 0)
+
+    def action_view_crm_deliveries(self):
+        """What this customer (or user) was sent: reminders, notifications, alerts."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_notifications.crm_notification_delivery_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
     def action_view_reminders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_notifications.crm_customer_reminder_action")
