@@ -69,7 +69,8 @@ class CrmCustomerReminder(models.Model):
     # -- when ---------------------------------------------------------------
     activation_date = fields.Datetime(
         "Activation", required=True, default=fields.Datetime.now, tracking=True,
-        help="Date and time of the first occurrence (in the reminder's timezone).",
+        help="Date and time of the first occurrence. Later occurrences keep its wall-clock time in the "
+        "reminder's timezone, in which the preview is shown.",
     )
     tz = fields.Selection(
         _tz_get, string="Timezone", required=True,
@@ -87,7 +88,7 @@ class CrmCustomerReminder(models.Model):
     fri = fields.Boolean()
     sat = fields.Boolean()
     sun = fields.Boolean()
-    month_by = fields.Selection(rec.MONTH_BY, string="Option", default="date")
+    month_by = fields.Selection([("date", "On date"), ("day", "On weekday")], string="Monthly", default="date")
     day = fields.Integer(
         "Date of month", default=1,
         help="In months shorter than this date (e.g. the 31st), the reminder falls on the last day of "

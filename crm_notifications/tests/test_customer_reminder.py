@@ -19,6 +19,8 @@ class CustomerReminderCase(CrmNotificationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # with demo data, its reminders would be due in the frozen future too
+        cls.env["crm.customer.reminder"].search([]).action_archive()
         cls.rem_admin = new_test_user(cls.env, "rem_admin", name="Rita Admin",
                                       groups="crm_notifications.group_reminder_admin")
         cls.sup_north = new_test_user(cls.env, "sup_north", name="Nora North",

@@ -1,1 +1,2 @@
 from . import test_reminder_sms
+from . import test_customer_notification_sms

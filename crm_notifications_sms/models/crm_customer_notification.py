@@ -1,0 +1,65 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from uuid import uuid4
+
+from odoo import _, fields, models
+from odoo.tools import SQL, html2plaintext
+
+
+class CrmCustomerNotification(models.Model):
+    _inherit = "crm.customer.notification"
+
+    channel = fields.Selection(selection_add=[("sms", "SMS")], ondelete={"sms": "set default"})
+
+    def _flush_recipients(self):
+        res = super()._flush_recipients()
+        self.env["res.partner"].flush_model(["phone_sanitized"])
+        return res
+
+    def _reachable_count(self):
+        if self.channel != "sms":
+            return super()._reachable_count()
+        self._flush_recipients()
+        # phone_sanitized is the customer's number in E.164, normalised by
+        # phone_validation with the customer's country as default region
+        self.env.cr.execute(SQL(
+            """SELECT 1 FROM (%(recipients)s) r
+                 JOIN res_partner p ON p.id = r.id AND p.active AND p.phone_sanitized IS NOT NULL
+                WHERE NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.number = p.phone_sanitized AND b.active)
+                LIMIT 1""",
+            recipients=self._recipient_query(),
+        ))
+        return len(self.env.cr.fetchall())
+
+    def _split_reachable(self, partners):
+        if self.channel != "sms":
+            return super()._split_reachable(partners)
+        reasons = {}
+        blacklisted = set(self.env["phone.blacklist"].sudo().search([
+            ("number", "in", [p.phone_sanitized for p in partners if p.phone_sanitized]),
+        ]).mapped("number"))
+        for partner in partners:
+            if not (partner.mobile or partner.phone):
+                reasons[partner.id] = _("No mobile or phone number")
+            elif not partner.phone_sanitized:
+                reasons[partner.id] = _("Invalid phone number: %s", partner.mobile or partner.phone)
+            elif partner.phone_sanitized in blacklisted:
+                reasons[partner.id] = _("Opted out (phone blacklist)")
+        return partners.filtered(lambda p: p.id not in reasons), reasons
+
+    def _deliver_sms(self, deliveries):
+        """One ``sms.sms`` per claimed delivery, the body rendered for each
+        customer in their language and sent as text by Odoo's SMS queue."""
+        partners = deliveries.partner_id
+        bodies = self._render_field("body", partners.ids, compute_lang=True)
+        uuids = [uuid4().hex for _delivery in deliveries]
+        self.env["sms.sms"].sudo().create([{
+            "number": delivery.partner_id.phone_sanitized,
+            "body": html2plaintext(bodies[delivery.partner_id.id]),
+            "partner_id": delivery.partner_id.id,
+            "uuid": uuid,
+            "state": "outgoing",
+        } for delivery, uuid in zip(deliveries, uuids)])
+        deliveries._link_sms(uuids)
+        cron = self.env.ref("sms.ir_cron_sms_scheduler_action", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
