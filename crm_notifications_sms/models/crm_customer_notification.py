@@ -15,20 +15,15 @@ class CrmCustomerNotification(models.Model):
         self.env["res.partner"].flush_model(["phone_sanitized"])
         return res
 
-    def _reachable_count(self):
+    def _reachable_condition(self):
         if self.channel != "sms":
-            return super()._reachable_count()
-        self._flush_recipients()
+            return super()._reachable_condition()
         # phone_sanitized is the customer's number in E.164, normalised by
         # phone_validation with the customer's country as default region
-        self.env.cr.execute(SQL(
-            """SELECT 1 FROM (%(recipients)s) r
-                 JOIN res_partner p ON p.id = r.id AND p.active AND p.phone_sanitized IS NOT NULL
-                WHERE NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.number = p.phone_sanitized AND b.active)
-                LIMIT 1""",
-            recipients=self._recipient_query(),
-        ))
-        return len(self.env.cr.fetchall())
+        return SQL(
+            """p.phone_sanitized IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM phone_blacklist b WHERE b.number = p.phone_sanitized AND b.active)"""
+        )
 
     def _split_reachable(self, partners):
         if self.channel != "sms":
