@@ -62,7 +62,7 @@ class CrmCustomerNotification(models.Model):
     rrule_type = fields.Selection(
         [("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")], string="Repeat", default="weekly",
     )
-    until = fields.Date(help="Last day (included) a recurring notification is sent.")
+    until = fields.Date(help="Last day (included) a recurring notification is sent; empty: until deactivated.")
     tz = fields.Selection(
         _tz_get, string="Timezone", default=lambda self: self.env.user.tz or "UTC",
         help="Recurring sends keep their local time in this timezone.",

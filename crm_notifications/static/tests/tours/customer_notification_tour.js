@@ -155,7 +155,12 @@ registry.category("web_tour.tours").add("crm_notifications_customer_notification
         },
         {
             content: "Send",
-            trigger: `${FORM} .o_statusbar_buttons button[name=action_send]`,
+            trigger: `${FORM} .o_statusbar_buttons button[name=action_send]:contains(Send)`,
+            run: "click",
+        },
+        {
+            content: "Confirm the send",
+            trigger: '.modal:contains("Send (or schedule) this notification") .modal-footer .btn-primary',
             run: "click",
         },
         {
