@@ -25,6 +25,7 @@
         "security/ir.model.access.csv",
         "data/crm_notification_rule_data.xml",
         "data/crm_customer_reminder_data.xml",
+        "data/crm_activity_alert_data.xml",
         "views/crm_notification_views.xml",
         "views/crm_notification_rule_views.xml",
         "views/crm_notification_delivery_views.xml",

@@ -5,6 +5,7 @@ from . import crm_notification_rule
 from . import mail_activity
 from . import mail_thread
 from . import project_task
+from . import res_company
 from . import res_config_settings
 from . import crm_customer_reminder_type
 from . import crm_customer_reminder

@@ -69,6 +69,8 @@ class CrmNotification(models.Model):
             ("message", "Message posted"),
             ("note", "Internal note posted"),
             ("reminder", "Customer reminder"),
+            ("activity_reminder", "Activity reminder"),
+            ("activity_late", "Late activity"),
         ],
         required=True,
         default="assigned",

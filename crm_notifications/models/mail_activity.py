@@ -1,6 +1,41 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, fields, models
+"""Activity alerts: a reminder to the assignee before an activity is due, an
+escalation to the company's escalation recipients (and the assignee's manager)
+once it is late.
+
+Due means ``crm_deadline_utc``: the end of the due date in the assignee's
+timezone (``tools/schedule.py``). The cron scans, in one indexed query per
+kind, the activities whose alert is due and not yet sent for their current
+deadline (``crm_reminder_done_for`` / ``crm_escalation_done_for`` differ from
+``crm_deadline_utc``): the partial indexes of ``init()`` hold only those
+pending alerts, so a scan reads the due ones, not every activity. Sends are
+claimed in the delivery log (one row per activity, alert instant, recipient,
+channel) in the same transaction as the queued ``mail.mail`` and
+``crm.notification`` rows and the ``*_done_for`` marks: exactly once across a
+crash and with two workers.
+"""
+
+import datetime
+import logging
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models, tools
+from odoo.tools import SQL, email_normalize, format_date
 from odoo.tools.misc import get_lang
+
+from ..tools import schedule
+
+_logger = logging.getLogger(__name__)
+
+CRON_BATCH_SIZE = 100
+ALERT_KINDS = {
+    # kind: (company hours field, done mark, in-app event, company sender field)
+    "reminder": ("crm_activity_reminder_hours", "crm_reminder_done_for", "activity_reminder",
+                 "crm_activity_reminder_sender"),
+    "escalation": ("crm_activity_late_hours", "crm_escalation_done_for", "activity_late",
+                   "crm_activity_late_sender"),
+}
 
 
 class MailActivity(models.Model):
@@ -10,6 +45,39 @@ class MailActivity(models.Model):
     # action_notify() (never for self-assignment nor quick updates): rules on
     # user_id are served from there, not from base.write.
     _crm_notification_host_fields = ("user_id",)
+
+    crm_deadline_utc = fields.Datetime(
+        "Due At", compute="_compute_crm_deadline_utc", store=True, copy=False,
+        help="When the activity is due: the end of its due date (23:59:59) in the assignee's timezone "
+        "(UTC when the assignee has none). Reminders go out the configured hours before, escalations "
+        "the configured hours after.",
+    )
+    # the deadline each alert was last sent (or skipped) for: moving the
+    # deadline makes them differ again, which re-arms the alerts
+    crm_reminder_done_for = fields.Datetime("Reminder Sent For", readonly=True, copy=False)
+    crm_escalation_done_for = fields.Datetime("Escalation Sent For", readonly=True, copy=False)
+
+    def init(self):
+        res = super().init()
+        # one partial index per alert, holding only the active activities whose
+        # alert is pending for their current deadline: sent ones leave it, so a
+        # scan up to "now + N hours" reads the due ones only
+        for done_for in ("crm_reminder_done_for", "crm_escalation_done_for"):
+            tools.create_index(
+                self.env.cr,
+                f"mail_activity_{done_for}_pending_idx",
+                self._table,
+                ["crm_deadline_utc", "id"],
+                where=f"active AND ({done_for} IS NULL OR {done_for} <> crm_deadline_utc)",
+            )
+        return res
+
+    @api.depends("date_deadline", "user_tz")
+    def _compute_crm_deadline_utc(self):
+        for activity in self:
+            activity.crm_deadline_utc = (
+                schedule.deadline_utc(activity.date_deadline, activity.user_tz) if activity.date_deadline else False
+            )
 
     def action_notify(self):
         if not self or not self._crm_notification_enabled():
@@ -42,3 +110,242 @@ class MailActivity(models.Model):
                      deadline=deadline.strftime(date_format) if deadline else "")
             result[activity.id] = (activity.res_model, activity.res_id, activity.res_name, body)
         return result
+
+    # ------------------------------------------------------------
+    # Activity alerts
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_alerts_mark_existing(self):
+        """At install: the alerts of activities already past them are not sent
+        (no flood of reminders and escalations about old activities)."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        for kind, (hours_field, done_for, _event, _sender) in ALERT_KINDS.items():
+            sql_sign = SQL("-") if kind == "reminder" else SQL("+")
+            self.env.cr.execute(SQL(
+                """UPDATE mail_activity AS a SET %(done_for)s = a.crm_deadline_utc
+                     FROM res_company AS c
+                    WHERE c.id = %(company)s AND a.active
+                      AND a.crm_deadline_utc %(sign)s c.%(hours)s * interval '1 hour' <= %(now)s""",
+                done_for=SQL.identifier(done_for), sign=sql_sign, hours=SQL.identifier(hours_field),
+                company=self.env.company.id, now=now,
+            ))
+        self.invalidate_model(["crm_reminder_done_for", "crm_escalation_done_for"])
+
+    @api.model
+    def _cron_send_activity_alerts(self, batch_size=CRON_BATCH_SIZE):
+        """Send one batch of due reminders and one of due escalations; Odoo's
+        cron runner commits after the call and calls again at once while
+        ``remaining`` is reported."""
+        now = fields.Datetime.now()
+        done = remaining = 0
+        for kind in ALERT_KINDS:
+            activities = self._crm_alerts_due(kind, now, limit=batch_size)
+            if activities:
+                activities._crm_alerts_send(kind, now)
+            done += len(activities)
+            if len(activities) == batch_size:
+                remaining += self._crm_alerts_due_count(kind, now)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return True
+
+    @api.model
+    def _crm_alerts_query(self, kind, now):
+        """The due activities of an alert ``kind``, as (FROM, WHERE) SQL.
+
+        The hours are per company (the assignee's, else the current one):
+        each activity is joined to its company's hours, and the range on
+        ``crm_deadline_utc`` bounded by the widest company setting keeps the
+        scan on the partial index of pending alerts.
+        """
+        hours_field, done_for, _event, _sender = ALERT_KINDS[kind]
+        companies = self.env["res.company"].sudo().search([])
+        hours = [company[hours_field] for company in companies]
+        if kind == "reminder":
+            bound = now + datetime.timedelta(hours=max(hours))
+            due = SQL("a.crm_deadline_utc - conf.hours * interval '1 hour' <= %s", now)
+        else:
+            bound = now - datetime.timedelta(hours=min(hours))
+            due = SQL("a.crm_deadline_utc + conf.hours * interval '1 hour' <= %s", now)
+        from_ = SQL(
+            """mail_activity AS a
+          LEFT JOIN res_users AS u ON u.id = a.user_id
+               JOIN unnest(%(company_ids)s::int[], %(hours)s::int[]) AS conf(company_id, hours)
+                 ON conf.company_id = COALESCE(u.company_id, %(default_company)s)""",
+            company_ids=companies.ids, hours=hours, default_company=self.env.company.id,
+        )
+        where = SQL(
+            """a.active AND (a.%(done_for)s IS NULL OR a.%(done_for)s <> a.crm_deadline_utc)
+           AND a.crm_deadline_utc <= %(bound)s AND %(due)s""",
+            done_for=SQL.identifier(done_for), bound=bound, due=due,
+        )
+        return from_, where
+
+    @api.model
+    def _crm_alerts_due(self, kind, now, limit=CRON_BATCH_SIZE):
+        """A batch of activities due for the alert ``kind``, locked for this
+        worker: rows another worker is sending are skipped, not waited for."""
+        self.flush_model(["active", "crm_deadline_utc", "crm_reminder_done_for", "crm_escalation_done_for",
+                          "user_id"])
+        from_, where = self._crm_alerts_query(kind, now)
+        self.env.cr.execute(SQL(
+            """SELECT a.id FROM %(from_)s WHERE %(where)s
+             ORDER BY a.crm_deadline_utc, a.id
+                LIMIT %(limit)s
+                  FOR NO KEY UPDATE OF a SKIP LOCKED""",
+            from_=from_, where=where, limit=limit,
+        ))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _crm_alerts_due_count(self, kind, now):
+        from_, where = self._crm_alerts_query(kind, now)
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM %s WHERE %s", from_, where))
+        return self.env.cr.fetchone()[0]
+
+    def _crm_alerts_send(self, kind, now):
+        """Claim and queue the alert ``kind`` of these (due, locked)
+        activities, then mark it done for their current deadline.
+
+        A reminder found after the deadline (the activity was created late,
+        or the cron was down) is not sent: its escalation follows.
+        """
+        hours_field, done_for, _event, _sender = ALERT_KINDS[kind]
+        Delivery = self.env["crm.notification.delivery"].sudo()
+        claims, skipped = [], []
+        for activity in self.sudo():
+            deadline = activity.crm_deadline_utc
+            if kind == "reminder" and deadline < now:
+                continue
+            company = activity._crm_alert_company()
+            if kind == "reminder":
+                occurrence = schedule.reminder_at(deadline, company[hours_field])
+            else:
+                occurrence = schedule.escalation_at(deadline, company[hours_field])
+            for user in activity._crm_alert_recipients(kind, company):
+                values = {
+                    "res_model": self._name, "res_id": activity.id, "res_name": activity._crm_alert_name(),
+                    "partner_id": user.partner_id.id, "user_id": user.id, "occurrence_date": occurrence,
+                }
+                claims.append(dict(values, channel="inapp"))
+                if email_normalize(user.email or ""):
+                    claims.append(dict(values, channel="email"))
+                else:
+                    skipped.append(dict(values, channel="email", reason=_("No e-mail address")))
+        Delivery._log_skipped(skipped)
+        claimed = Delivery._claim(claims)
+        for channel, deliveries in claimed.grouped("channel").items():
+            getattr(self, f"_crm_alert_deliver_{channel}")(kind, deliveries)
+        # the mark is what takes the activity out of the scan's index
+        self.env.cr.execute(SQL(
+            "UPDATE mail_activity SET %(done_for)s = crm_deadline_utc WHERE id = ANY(%(ids)s)",
+            done_for=SQL.identifier(done_for), ids=self.ids,
+        ))
+        self.invalidate_recordset([done_for])
+        _logger.info("Activity alerts: %s %s(s) processed, %s sends claimed", len(self), kind, len(claimed))
+
+    def _crm_alert_company(self):
+        self.ensure_one()
+        return self.user_id.company_id or self.env.company
+
+    def _crm_alert_recipients(self, kind, company):
+        """Reminder: the assignee. Escalation: the company's escalation
+        recipients and the assignee's manager when one is known (with the
+        ``hr`` app: the manager of the assignee's employee). Active internal
+        users, each once."""
+        self.ensure_one()
+        if kind == "reminder":
+            users = self.user_id
+        else:
+            users = company.crm_activity_escalation_user_ids
+            if "employee_id" in self.user_id._fields:
+                users |= self.user_id.employee_id.parent_id.user_id
+        return users.filtered(lambda user: user.active and not user.share and user.partner_id)
+
+    def _crm_alert_name(self):
+        self.ensure_one()
+        summary = self.summary or self.activity_type_id.name or _("Activity")
+        return f"{summary} ({self.res_name})" if self.res_name else summary
+
+    def _crm_alert_email_from(self, kind, company):
+        self.ensure_one()
+        sender = company[ALERT_KINDS[kind][3]]
+        if kind == "reminder" and sender == "owner" and email_normalize(self.create_uid.email or ""):
+            return self.create_uid.email_formatted
+        if kind == "escalation" and sender == "email" and company.crm_activity_late_email:
+            return company.crm_activity_late_email
+        return self._crm_alert_system_from(company)
+
+    @api.model
+    def _crm_alert_system_from(self, company):
+        """The chosen server's own address: its from filter when it is an
+        address, else its username when it is one, else Odoo's default from."""
+        server = company.crm_activity_mail_server_id.sudo()
+        for candidate in [*(server.from_filter or "").split(","), server.smtp_user or ""]:
+            if "@" in candidate and email_normalize(candidate.strip()):
+                return candidate.strip()
+        return (
+            self.env["ir.mail_server"].sudo().with_company(company)._get_default_from_address()
+            or company.email_formatted
+        )
+
+    def _crm_alert_texts(self, kind, lang):
+        """(subject, plain text body, html body) in ``lang``."""
+        self.ensure_one()
+        activity = self.with_context(lang=lang)
+        env = activity.env
+        summary = self.summary or self.activity_type_id.with_context(lang=lang).name or _("Activity")
+        deadline = format_date(env, self.date_deadline, lang_code=lang)
+        document = self.res_name or ""
+        assignee = self.user_id.name or ""
+        if kind == "reminder":
+            subject = env._("Activity due %(deadline)s: %(summary)s", deadline=deadline, summary=summary)
+            text = env._("%(summary)s on %(document)s is due %(deadline)s.", summary=summary, document=document,
+                         deadline=deadline)
+        else:
+            subject = env._("Late activity: %(summary)s (%(assignee)s)", summary=summary, assignee=assignee)
+            text = env._("%(summary)s on %(document)s, assigned to %(assignee)s, was due %(deadline)s and is "
+                         "not done.", summary=summary, document=document, assignee=assignee, deadline=deadline)
+        base_url = self.get_base_url()
+        url = f"{base_url}/mail/view?model={self.res_model}&res_id={self.res_id}"
+        html = Markup('<p>%s</p><p><a href="%s">%s</a></p>') % (text, url, env._("Open %s", document or summary))
+        return subject, text, html
+
+    def _crm_alert_deliver_inapp(self, kind, deliveries):
+        Notification = self.env["crm.notification"].sudo()
+        event = ALERT_KINDS[kind][2]
+        rows, titles = [], []
+        for delivery in deliveries:
+            activity = self.browse(delivery.res_id).sudo()
+            subject, text, _html = activity._crm_alert_texts(kind, delivery.user_id.lang or "en_US")
+            rows.append({
+                "user_id": delivery.user_id.id, "res_model": activity.res_model, "res_id": activity.res_id,
+                "res_name": activity.res_name, "event": event, "rule_id": None, "message_id": None,
+                "author_id": None, "body": text,
+            })
+            titles.append(subject)
+        notifications = Notification._insert_rows(rows, titles)
+        Notification._schedule_unread_count(notifications.user_id)
+        deliveries._link_sends("notification_id", notifications.ids)
+
+    def _crm_alert_deliver_email(self, kind, deliveries):
+        values_list = []
+        for delivery in deliveries:
+            activity = self.browse(delivery.res_id).sudo()
+            company = activity._crm_alert_company()
+            subject, _text, html = activity._crm_alert_texts(kind, delivery.partner_id.lang or "en_US")
+            values_list.append({
+                "subject": subject,
+                "body_html": html,
+                "recipient_ids": [(4, delivery.partner_id.id)],
+                "email_from": activity._crm_alert_email_from(kind, company),
+                "mail_server_id": company.crm_activity_mail_server_id.id,
+                # mail_mail.py reports SMTP failures to the deliveries of the
+                # mails of this model
+                "model": self._name,
+                "res_id": activity.id,
+                "auto_delete": False,
+            })
+        mails = self.env["mail.mail"].sudo().create(values_list)
+        deliveries._link_sends("mail_id", mails.ids)

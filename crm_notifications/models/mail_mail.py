@@ -7,7 +7,7 @@ class MailMail(models.Model):
 
     # models whose mails are logged in crm.notification.delivery (the mail's
     # model/res_id is the source of the delivery)
-    _crm_delivery_source_models = ("crm.customer.reminder", "crm.customer.notification")
+    _crm_delivery_source_models = ("crm.customer.reminder", "crm.customer.notification", "mail.activity")
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         # The mail queue sends after the cron committed its deliveries as

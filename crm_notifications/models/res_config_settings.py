@@ -1,5 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import _, api, fields, models
+
+from .res_company import ACTIVITY_ALERT_DEFAULTS
+
+# settings field -> ir.mail_server field, for the server set up from here
+SMTP_FIELDS = {
+    "crm_activity_smtp_host": "smtp_host",
+    "crm_activity_smtp_port": "smtp_port",
+    "crm_activity_smtp_encryption": "smtp_encryption",
+    "crm_activity_smtp_user": "smtp_user",
+}
+SMTP_PASS_FIELD = "crm_activity_smtp_pass"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -11,3 +22,101 @@ class ResConfigSettings(models.TransientModel):
         help="When on, an internal note posted on a lead, task or ticket also notifies the members "
         "of its team (see 'Team Members' on the message rules), not only the users assigned to it.",
     )
+
+    # -- activity alerts, stored per company ------------------------------------
+    crm_activity_mail_server_id = fields.Many2one(
+        related="company_id.crm_activity_mail_server_id", readonly=False
+    )
+    crm_activity_reminder_hours = fields.Integer(
+        related="company_id.crm_activity_reminder_hours", readonly=False
+    )
+    crm_activity_reminder_sender = fields.Selection(
+        related="company_id.crm_activity_reminder_sender", readonly=False
+    )
+    crm_activity_late_hours = fields.Integer(related="company_id.crm_activity_late_hours", readonly=False)
+    crm_activity_late_sender = fields.Selection(related="company_id.crm_activity_late_sender", readonly=False)
+    crm_activity_late_email = fields.Char(related="company_id.crm_activity_late_email", readonly=False)
+    crm_activity_escalation_user_ids = fields.Many2many(
+        related="company_id.crm_activity_escalation_user_ids", readonly=False
+    )
+    # The chosen server, edited (or created) from here. Not stored: applied to
+    # the ir.mail_server when the settings are saved. The password is
+    # write-only: it always reads empty, a typed one replaces the saved one.
+    crm_activity_smtp_host = fields.Char(
+        "SMTP Server", compute="_compute_crm_activity_smtp", readonly=False, groups="base.group_system"
+    )
+    crm_activity_smtp_port = fields.Integer(
+        "SMTP Port", compute="_compute_crm_activity_smtp", readonly=False, groups="base.group_system"
+    )
+    crm_activity_smtp_encryption = fields.Selection(
+        [("none", "None"), ("starttls", "TLS (STARTTLS)"), ("ssl", "SSL/TLS")], string="SMTP Security",
+        compute="_compute_crm_activity_smtp", readonly=False, groups="base.group_system",
+    )
+    crm_activity_smtp_user = fields.Char(
+        "SMTP Username", compute="_compute_crm_activity_smtp", readonly=False, groups="base.group_system"
+    )
+    crm_activity_smtp_pass = fields.Char(
+        "SMTP Password", compute="_compute_crm_activity_smtp", readonly=False, groups="base.group_system",
+        help="Never shown once saved: type a new password to replace it, leave empty to keep it.",
+    )
+
+    @api.depends("crm_activity_mail_server_id")
+    def _compute_crm_activity_smtp(self):
+        for settings in self:
+            server = settings.crm_activity_mail_server_id.sudo()
+            settings.crm_activity_smtp_host = server.smtp_host or False
+            settings.crm_activity_smtp_port = server.smtp_port or 25
+            settings.crm_activity_smtp_encryption = server.smtp_encryption or "none"
+            settings.crm_activity_smtp_user = server.smtp_user or False
+            # never the saved password
+            settings.crm_activity_smtp_pass = False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the server fields are not stored: take them out before the ORM drops
+        # them, and apply them once the company's fields are written
+        smtp_vals_list = [
+            {fname: vals.pop(fname) for fname in (*SMTP_FIELDS, SMTP_PASS_FIELD) if fname in vals}
+            for vals in vals_list
+        ]
+        # the company's alert fields in one write, not one per related field:
+        # its constraints see the sender and its address together
+        company_vals_list = [
+            {fname: vals.pop(fname) for fname in ACTIVITY_ALERT_DEFAULTS if fname in vals}
+            for vals in vals_list
+        ]
+        records = super().create(vals_list)
+        for settings, company_vals, smtp_vals in zip(records, company_vals_list, smtp_vals_list, strict=True):
+            if company_vals:
+                settings.company_id.write(company_vals)
+            if smtp_vals:
+                settings._crm_activity_apply_smtp(smtp_vals)
+        return records
+
+    def _crm_activity_apply_smtp(self, smtp_vals):
+        """Create or update the company's activity alerts mail server from the
+        typed values; the password only when a new one was typed."""
+        self.ensure_one()
+        if not self.env.user.has_group("base.group_system"):
+            return
+        server = self.company_id.crm_activity_mail_server_id.sudo()
+        values = {}
+        for fname, server_fname in SMTP_FIELDS.items():
+            if fname in smtp_vals and (not server or smtp_vals[fname] != (server[server_fname] or False)):
+                values[server_fname] = smtp_vals[fname]
+        if smtp_vals.get(SMTP_PASS_FIELD):
+            values["smtp_pass"] = smtp_vals[SMTP_PASS_FIELD]
+        if server:
+            if values:
+                server.write(values)
+        elif values.get("smtp_host"):
+            values.setdefault("name", _("Activity alerts (%s)", values["smtp_host"]))
+            server = server.create(values)
+            self.company_id.crm_activity_mail_server_id = server
+        self.invalidate_recordset()
+
+    def action_crm_activity_reset_defaults(self):
+        """Restore the shipped activity alert settings of the company."""
+        self.ensure_one()
+        self.company_id._crm_activity_reset_defaults()
+        return {"type": "ir.actions.client", "tag": "reload"}
