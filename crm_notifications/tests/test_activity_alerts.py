@@ -514,3 +514,22 @@ class TestActivityAlertSmtp(ActivityAlertCase):
         self.process_queue()
         self.assertEqual(self.deliveries(activity, "email"), deliveries)
         self.assertEqual(len(self.sink.messages), 3)
+
+    def test_activity_done_after_queuing(self):
+        """Marked done once its reminder is queued: the queued e-mail still
+        leaves once (nothing breaks on the deleted source), nothing follows."""
+        self.company.crm_activity_escalation_user_ids = False
+        activity = self.make()
+        self.run_cron("2027-01-04 00:00:00")
+        deliveries = self.deliveries(activity, "email")
+        activity_id = activity.id
+        activity.action_feedback("Called")
+        self.assertFalse(activity.exists())
+        self.process_queue()
+        self.assertEqual(len(self.received_by(self.assignee)), 1)
+        self.assertEqual(deliveries.state, "sent")
+        self.run_cron("2027-01-06 00:00:00")
+        self.assertEqual(self.Delivery.search([("res_model", "=", "mail.activity"), ("res_id", "=", activity_id)]),
+                         self.deliveries(self.Activity.browse(activity_id)))
+        self.assertEqual(len(self.Delivery.search([("res_model", "=", "mail.activity"),
+                                                   ("res_id", "=", activity_id)])), 2)
