@@ -386,9 +386,9 @@ cr.commit()
 log(f"  done in {time.perf_counter() - t0:.1f}s; VACUUM (FREEZE, ANALYZE)")
 # VACUUM (outside a transaction: own connection in autocommit) as autovacuum
 # would have done by the time anyone reads the bell: statistics for the
-# planner and a visibility map (bench/run turns autovacuum off, so that the
-# plans do not depend on whether it happened to pass). FREEZE: on PostgreSQL
-# 15 a plain VACUUM left part of the pages not all-visible here.
+# planner and a visibility map, so that the plans do not depend on whether
+# autovacuum happened to pass during the bench. FREEZE: on PostgreSQL 15 a
+# plain VACUUM left part of the pages not all-visible here.
 with db_connect(cr.dbname).cursor() as vcr:
     vcr._cnx.autocommit = True
     for table in ("crm_notification", "mail_message", "mail_notification"):
