@@ -322,7 +322,7 @@ class CrmCustomerReminder(models.Model):
             for row in rows
         ]
         notifications = Notification._insert_rows(rows, titles)
-        Notification._schedule_unread_count(notifications.user_id)
+        Notification._schedule_unread_count(deliveries.user_id)
         deliveries._link_sends("notification_id", notifications.ids)
 
     def _deliver_email(self, deliveries):

@@ -92,13 +92,15 @@ class CrmNotification(models.Model):
 
     def init(self):
         # unread counter: a partial index keeps the count proportional to the
-        # user's unread notifications, not to the table (1M rows in bench/)
+        # user's unread notifications, not to the table (1M rows in bench/).
+        # Its predicate is the ORM's own SQL for ('is_read', '=', False), so
+        # the "Unread" filter and mark-all-read use it too.
         tools.create_index(
             self.env.cr,
             "crm_notification_user_unread_idx",
             self._table,
             ["user_id"],
-            where="is_read IS NOT TRUE",
+            where="is_read IS NULL OR is_read = FALSE",
         )
         tools.create_index(
             self.env.cr,
@@ -214,7 +216,7 @@ class CrmNotification(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT user_id, COUNT(*) FROM crm_notification
-                    WHERE user_id = ANY(%s) AND is_read IS NOT TRUE
+                    WHERE user_id = ANY(%s) AND (is_read IS NULL OR is_read = FALSE)
                  GROUP BY user_id""",
                 list(user_ids),
             )
@@ -268,16 +270,20 @@ class CrmNotification(models.Model):
 
     def _flush_queue(self):
         entries = self.env.cr.precommit.data.pop(PENDING_KEY, [])
-        notifications = self._create_from_entries(entries)
+        notifications, user_ids = self._create_from_entries(entries)
         if notifications:
-            self._schedule_unread_count(notifications.user_id)
+            # the recipients are known: no need to read the new rows back
+            self._schedule_unread_count(self.env["res.users"].browse(user_ids))
             self._crm_notifications_created(notifications)
 
     def _create_from_entries(self, entries):
         """Turn queued entries into notifications, deduplicated per
-        (user, source record, event, message): the first rule by sequence wins."""
+        (user, source record, event, message): the first rule by sequence wins.
+
+        :return: (the notifications, the ids of their recipients)
+        """
         if not entries:
-            return self.browse()
+            return self.browse(), set()
         Rule = self.env["crm.notification.rule"]
         # documents the sources point to, and whether they still exist
         sources = defaultdict(set)
@@ -323,9 +329,9 @@ class CrmNotification(models.Model):
                 "res_name": target[2],
             })
         if not rows:
-            return self.browse()
+            return self.browse(), set()
         titles = Rule.browse(rule_order)._render_titles(rows)
-        return self._insert_rows(rows, titles)
+        return self._insert_rows(rows, titles), {row["user_id"] for row in rows}
 
     def _insert_rows(self, rows, titles):
         """Insert all rows in one statement.

@@ -210,7 +210,10 @@ class CrmNotificationRule(models.Model):
             return ()
         host_fields = getattr(Model, "_crm_notification_host_fields", ())
         result = []
-        for rule in self.sudo().search([("model", "=", model_name)]):
+        # active_test forced: the cache is shared by every caller, whatever
+        # its context (an active_test=False caller must not cache archived rules)
+        rules = self.sudo().with_context(active_test=True).search([("model", "=", model_name), ("active", "=", True)])
+        for rule in rules:
             field = Model._fields.get(rule.field_id.name)
             if field is None:
                 continue

@@ -326,7 +326,7 @@ class MailActivity(models.Model):
             })
             titles.append(subject)
         notifications = Notification._insert_rows(rows, titles)
-        Notification._schedule_unread_count(notifications.user_id)
+        Notification._schedule_unread_count(deliveries.user_id)
         deliveries._link_sends("notification_id", notifications.ids)
 
     def _crm_alert_deliver_email(self, kind, deliveries):

@@ -293,6 +293,16 @@ class TestRuleBehaviour(CrmNotificationCase):
         self.flush_notifications()
         self.assertFalse(self.notifications_of(self.user_b))
 
+    def test_inactive_rule_cached_from_active_test_false(self):
+        """The rules cache is shared: a first caller with active_test=False
+        must not make archived rules fire for everyone."""
+        self.env.ref("crm_notifications.rule_lead_assigned").active = False  # clears the cache
+        self.env["crm.lead"].with_user(self.user_a).with_context(active_test=False).create(
+            {"name": "Archived context", "user_id": self.user_c.id})
+        self.env["crm.lead"].with_user(self.user_a).create({"name": "Silent", "user_id": self.user_b.id})
+        self.flush_notifications()
+        self.assertFalse(self.notifications_of(self.user_b) | self.notifications_of(self.user_c))
+
     def test_custom_rule_and_domain(self):
         """An admin's rule on another field with a domain: only matching records notify."""
         rule = self.env["crm.notification.rule"].create({
