@@ -315,7 +315,7 @@ last = results[-1]
 print(f"  {last['size'] / base['size']:.0f}x the activities: scan x{last['both_median'] / base['both_median']:.2f} "
       f"(median), full run x{last['full_s'] / base['full_s']:.2f}; pages = shared buffers (hit + read) of the scan "
       f"(EXPLAIN BUFFERS); {base['queries']:.0f} queries per scan pair.")
-print("  count ms = _crm_alerts_due_count for both kinds (run by the cron when a batch is full).")
+print("  count ms = _crm_alerts_due_count for both kinds (an exact count of the due ones, which the cron no longer runs).")
 hr()
 for r in results:
     for kind in r["plans"]:

@@ -75,7 +75,10 @@ class CrmCustomerNotification(models.Model):
     )
     start_date = fields.Datetime(readonly=True, copy=False, help="First occurrence (UTC).")
     next_date = fields.Datetime("Next Send", readonly=True, copy=False, index=True)
-    delivery_ids = fields.One2many("crm.notification.delivery", compute="_compute_deliveries", string="Deliveries")
+    delivery_ids = fields.One2many(
+        "crm.notification.delivery", compute="_compute_deliveries", string="Latest Deliveries",
+        help="The latest deliveries; the Deliveries button lists them all.",
+    )
     delivery_count = fields.Integer(compute="_compute_deliveries")
 
     def _compute_render_model(self):
@@ -94,11 +97,7 @@ class CrmCustomerNotification(models.Model):
             notification.recipient_name = target.display_name or ""
 
     def _compute_deliveries(self):
-        Delivery = self.env["crm.notification.delivery"]
-        deliveries = Delivery.search([("res_model", "=", self._name), ("res_id", "in", self.ids)]) if self.ids else Delivery
-        for notification in self:
-            notification.delivery_ids = deliveries.filtered(lambda d: d.res_id == notification.id)
-            notification.delivery_count = len(notification.delivery_ids)
+        self.env["crm.notification.delivery"]._compute_deliveries_of(self)
 
     # ------------------------------------------------------------
     # Constraints
@@ -212,19 +211,33 @@ class CrmCustomerNotification(models.Model):
         )
 
     def _pending_partner_ids(self, occurrence):
-        """Recipients without a delivery for ``occurrence`` on the channel
-        yet, in id order: what a (re-)run still has to do. The probe uses the
-        delivery log's unique index."""
+        """The next chunk of recipients without a delivery for ``occurrence``
+        on the channel, in id order: what a (re-)run still has to do.
+
+        Chunks go in id order, so a chunk resumes after the highest recipient
+        already logged for the occurrence (one probe of the delivery log's
+        unique index) instead of re-reading the group from its start: the
+        whole fan-out stays linear in the group's size. NOT EXISTS keeps the
+        chunk exact when members were added behind that point.
+        """
         self._flush_recipients()
         self.env.cr.execute(SQL(
+            """SELECT COALESCE(MAX(partner_id), 0) FROM crm_notification_delivery
+                WHERE res_model = %(model)s AND res_id = %(res_id)s
+                  AND occurrence_date = %(occurrence)s AND channel = %(channel)s""",
+            model=self._name, res_id=self.id, occurrence=occurrence, channel=self.channel,
+        ))
+        last_done = self.env.cr.fetchone()[0]
+        self.env.cr.execute(SQL(
             """SELECT r.id FROM (%(recipients)s) r JOIN res_partner p ON p.id = r.id AND p.active
-                WHERE NOT EXISTS (
+                WHERE r.id > %(last_done)s AND NOT EXISTS (
                       SELECT 1 FROM crm_notification_delivery d
-                       WHERE d.res_model = %(model)s AND d.res_id = %(res_id)s AND d.partner_id = r.id
-                         AND d.channel = %(channel)s AND d.occurrence_date = %(occurrence)s)
+                       WHERE d.res_model = %(model)s AND d.res_id = %(res_id)s
+                         AND d.occurrence_date = %(occurrence)s AND d.channel = %(channel)s
+                         AND d.partner_id = r.id)
              ORDER BY r.id LIMIT %(limit)s""",
             recipients=self._recipient_query(), model=self._name, res_id=self.id, channel=self.channel,
-            occurrence=occurrence, limit=self._chunk_size,
+            occurrence=occurrence, limit=self._chunk_size, last_done=last_done,
         ))
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -325,7 +338,10 @@ class CrmCustomerNotification(models.Model):
         for notification in self.search(domain, order="next_date, id"):
             while done < chunks:
                 done += 1
-                if notification._send_chunk(now):
+                complete = notification._send_chunk(now)
+                # one chunk of rendered bodies and mails in memory at a time
+                self.env.invalidate_all()
+                if complete:
                     break
             if done >= chunks:
                 break

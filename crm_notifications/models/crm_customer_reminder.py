@@ -118,7 +118,8 @@ class CrmCustomerReminder(models.Model):
     )
     next_occurrences_preview = fields.Text("Next occurrences", compute="_compute_next_occurrences_preview")
     delivery_ids = fields.One2many(
-        "crm.notification.delivery", compute="_compute_delivery_ids", string="Deliveries"
+        "crm.notification.delivery", compute="_compute_delivery_ids", string="Latest Deliveries",
+        help="The latest deliveries; the Deliveries button lists them all.",
     )
     delivery_count = fields.Integer(compute="_compute_delivery_ids")
 
@@ -140,11 +141,7 @@ class CrmCustomerReminder(models.Model):
             ) or _("No occurrence left.")
 
     def _compute_delivery_ids(self):
-        Delivery = self.env["crm.notification.delivery"]
-        deliveries = Delivery.search([("res_model", "=", self._name), ("res_id", "in", self.ids)]) if self.ids else Delivery
-        for reminder in self:
-            reminder.delivery_ids = deliveries.filtered(lambda d: d.res_id == reminder.id)
-            reminder.delivery_count = len(reminder.delivery_ids)
+        self.env["crm.notification.delivery"]._compute_deliveries_of(self)
 
     @api.constrains(*SCHEDULE_FIELDS)
     def _check_recurrence(self):

@@ -22,7 +22,11 @@ from odoo.tools import SQL
 
 CHANNELS = [("inapp", "In-app"), ("email", "E-mail"), ("sms", "SMS")]
 STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
-UNIQUE_KEY = ("res_model", "res_id", "partner_id", "channel", "occurrence_date")
+# Column order matters for the index behind the constraint: with the
+# recipient last, "the highest recipient already done for this occurrence"
+# (how a group send resumes) is one index probe.
+LATEST_DELIVERIES = 200
+UNIQUE_KEY = ("res_model", "res_id", "occurrence_date", "channel", "partner_id")
 
 
 class CrmNotificationDelivery(models.Model):
@@ -64,7 +68,7 @@ class CrmNotificationDelivery(models.Model):
     _sql_constraints = [
         (
             "delivery_unique",
-            "UNIQUE(res_model, res_id, partner_id, channel, occurrence_date)",
+            "UNIQUE(res_model, res_id, occurrence_date, channel, partner_id)",
             "This occurrence was already delivered to this recipient on this channel.",
         ),
     ]
@@ -155,6 +159,20 @@ class CrmNotificationDelivery(models.Model):
         :return: the deliveries actually inserted.
         """
         return self._claim([dict(values, state="skipped") for values in values_list])
+
+    @api.model
+    def _compute_deliveries_of(self, sources, limit=LATEST_DELIVERIES):
+        """Fill ``delivery_ids`` (the latest ``limit`` ones) and
+        ``delivery_count`` of ``sources``: a group send logs a row per member,
+        which a form must not load whole."""
+        counts = dict(self._read_group(
+            [("res_model", "=", sources._name), ("res_id", "in", sources.ids)], ["res_id"], ["__count"]
+        )) if sources.ids else {}
+        for source in sources:
+            source.delivery_count = counts.get(source.id, 0)
+            source.delivery_ids = self.search(
+                [("res_model", "=", sources._name), ("res_id", "=", source.id)], limit=limit
+            ) if source.id and source.delivery_count else self.browse()
 
     def _link_sends(self, fname, send_ids):
         """Link each delivery to its send (``mail_id`` or ``notification_id``),
