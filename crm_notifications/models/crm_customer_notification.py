@@ -228,8 +228,11 @@ class CrmCustomerNotification(models.Model):
             model=self._name, res_id=self.id, occurrence=occurrence, channel=self.channel,
         ))
         last_done = self.env.cr.fetchone()[0]
+        # driven by the group's (group_id, partner_id) key from last_done on,
+        # with no join: every recipient gets a row (sent or skipped, archived
+        # contacts included), so last_done always moves forward
         self.env.cr.execute(SQL(
-            """SELECT r.id FROM (%(recipients)s) r JOIN res_partner p ON p.id = r.id AND p.active
+            """SELECT r.id FROM (%(recipients)s) r
                 WHERE r.id > %(last_done)s AND NOT EXISTS (
                       SELECT 1 FROM crm_notification_delivery d
                        WHERE d.res_model = %(model)s AND d.res_id = %(res_id)s
@@ -255,7 +258,9 @@ class CrmCustomerNotification(models.Model):
             ("email", "in", [p.email_normalized for p in partners if p.email_normalized]),
         ]).mapped("email"))
         for partner in partners:
-            if not partner.email:
+            if not partner.active:
+                reasons[partner.id] = _("Archived contact")
+            elif not partner.email:
                 reasons[partner.id] = _("No e-mail address")
             elif not partner.email_normalized:
                 reasons[partner.id] = _("Invalid e-mail address: %s", partner.email)

@@ -103,6 +103,16 @@ class TestCustomerNotification(CustomerNotificationCase):
         })
         self.assertEqual(len(sent.mail_id), 2)
 
+    def test_group_archived_member(self):
+        """An archived member is logged skipped, and the send goes on past it."""
+        self.ana.active = False
+        notification = self.make(kind="group", partner_id=False, group_id=self.group.id)
+        notification.action_send()
+        self.run_cron()
+        self.assertEqual(self.deliveries(notification, partner_id=self.ana.id).reason, "Archived contact")
+        self.assertEqual(self.deliveries(notification, state="sent").partner_id, self.jean)
+        self.assertEqual(len(self.deliveries(notification)), 5)
+
     def test_group_scheduled(self):
         with freeze_time("2027-01-01 10:00:00"):
             notification = self.make(kind="group", partner_id=False, group_id=self.group.id,

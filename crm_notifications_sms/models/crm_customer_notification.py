@@ -33,7 +33,9 @@ class CrmCustomerNotification(models.Model):
             ("number", "in", [p.phone_sanitized for p in partners if p.phone_sanitized]),
         ]).mapped("number"))
         for partner in partners:
-            if not (partner.mobile or partner.phone):
+            if not partner.active:
+                reasons[partner.id] = _("Archived contact")
+            elif not (partner.mobile or partner.phone):
                 reasons[partner.id] = _("No mobile or phone number")
             elif not partner.phone_sanitized:
                 reasons[partner.id] = _("Invalid phone number: %s", partner.mobile or partner.phone)
