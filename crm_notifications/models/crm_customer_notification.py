@@ -214,11 +214,13 @@ class CrmCustomerNotification(models.Model):
         """The next chunk of recipients without a delivery for ``occurrence``
         on the channel, in id order: what a (re-)run still has to do.
 
-        Chunks go in id order, so a chunk resumes after the highest recipient
-        already logged for the occurrence (one probe of the delivery log's
-        unique index) instead of re-reading the group from its start: the
-        whole fan-out stays linear in the group's size. NOT EXISTS keeps the
-        chunk exact when members were added behind that point.
+        Chunks go in id order and every recipient of a chunk gets a delivery
+        row (sent, or skipped with its reason, archived contacts included), so
+        a chunk resumes after the highest recipient logged for the occurrence:
+        one probe of the delivery log's unique index, then a range of the
+        group's (group_id, partner_id) key. The fan-out stays linear in the
+        group's size. A recipient met twice (two workers on one send) is
+        claimed once: the claim's unique key decides.
         """
         self._flush_recipients()
         self.env.cr.execute(SQL(
@@ -228,19 +230,9 @@ class CrmCustomerNotification(models.Model):
             model=self._name, res_id=self.id, occurrence=occurrence, channel=self.channel,
         ))
         last_done = self.env.cr.fetchone()[0]
-        # driven by the group's (group_id, partner_id) key from last_done on,
-        # with no join: every recipient gets a row (sent or skipped, archived
-        # contacts included), so last_done always moves forward
         self.env.cr.execute(SQL(
-            """SELECT r.id FROM (%(recipients)s) r
-                WHERE r.id > %(last_done)s AND NOT EXISTS (
-                      SELECT 1 FROM crm_notification_delivery d
-                       WHERE d.res_model = %(model)s AND d.res_id = %(res_id)s
-                         AND d.occurrence_date = %(occurrence)s AND d.channel = %(channel)s
-                         AND d.partner_id = r.id)
-             ORDER BY r.id LIMIT %(limit)s""",
-            recipients=self._recipient_query(), model=self._name, res_id=self.id, channel=self.channel,
-            occurrence=occurrence, limit=self._chunk_size, last_done=last_done,
+            "SELECT r.id FROM (%(recipients)s) r WHERE r.id > %(last_done)s ORDER BY r.id LIMIT %(limit)s",
+            recipients=self._recipient_query(), last_done=last_done, limit=self._chunk_size,
         ))
         return [row[0] for row in self.env.cr.fetchall()]
 
