@@ -14,12 +14,17 @@ the client Odoo's ``ir.mail_server`` uses::
     sink.messages                            # [Received(mail_from, rcpt_tos, message)]
 """
 
+import contextlib
 import email
 import email.policy
 import re
 import socketserver
 import threading
 from collections import namedtuple
+from unittest.mock import patch
+
+from odoo import modules
+from odoo.tools import config
 
 Received = namedtuple("Received", "mail_from rcpt_tos message")
 ADDRESS = re.compile(rb"^(?:MAIL FROM|RCPT TO):\s*<?([^<>\s]*)>?", re.IGNORECASE)
@@ -128,3 +133,31 @@ class SmtpSink:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+class SmtpSinkMixin:
+    """For test cases: a sink started for each test, an ``ir.mail_server`` on
+    it (``self.mail_server``), a fixed company sender (``sink_sender``), and
+    ``smtp_enabled()`` to let Odoo really send during a block."""
+
+    sink_sender = "notifications@example.com"
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink().start()
+        self.addCleanup(self.sink.stop)
+        self.mail_server = self.env["ir.mail_server"].create({
+            "name": "SMTP sink", "sequence": 1, "smtp_host": "127.0.0.1", "smtp_port": self.sink.port,
+            "smtp_encryption": "none", "smtp_authentication": "login", "smtp_user": False, "smtp_pass": False,
+        })
+        # a deterministic sender whatever the database (with or without demo)
+        self.env.company.email = self.sink_sender
+
+    @contextlib.contextmanager
+    def smtp_enabled(self):
+        """Let Odoo really connect and send (as base's test_ir_mail_server_smtpd
+        does), to the sink only, failing fast."""
+        with patch.object(modules.module, "current_test", False), \
+                patch.dict(config.options, {"smtp_server": ""}), \
+                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
+            yield

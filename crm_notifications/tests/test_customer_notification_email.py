@@ -4,41 +4,20 @@ SMTP server (``smtp_sink.SmtpSink`` on 127.0.0.1): an individual send, in the
 customer's language; a group send, one message per reachable member; a
 recipient refused by the server."""
 
-import contextlib
-from unittest.mock import patch
 
 from markupsafe import Markup
 
-from odoo import modules
 from odoo.tests import tagged
-from odoo.tools import config, email_normalize
+from odoo.tools import email_normalize
 
-from .smtp_sink import SmtpSink
+from .smtp_sink import SmtpSinkMixin
 from .test_customer_notification import CustomerNotificationCase
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerNotificationSmtp(CustomerNotificationCase):
+class TestCustomerNotificationSmtp(SmtpSinkMixin, CustomerNotificationCase):
 
-    def setUp(self):
-        super().setUp()
-        self.sink = SmtpSink().start()
-        self.addCleanup(self.sink.stop)
-        self.env["ir.mail_server"].create({
-            "name": "SMTP sink", "sequence": 1, "smtp_host": "127.0.0.1", "smtp_port": self.sink.port,
-            "smtp_encryption": "none", "smtp_authentication": "login", "smtp_user": False, "smtp_pass": False,
-        })
-        # a deterministic sender whatever the database (with or without demo)
-        self.env.company.email = "notifications@example.com"
-
-    @contextlib.contextmanager
-    def smtp_enabled(self):
-        """Let Odoo really connect and send (as base's test_ir_mail_server_smtpd
-        does), to the sink only, failing fast."""
-        with patch.object(modules.module, "current_test", False), \
-                patch.dict(config.options, {"smtp_server": ""}), \
-                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
-            yield
+    sink_sender = "notifications@example.com"
 
     def process_queue(self):
         """Odoo's mail cron, limited to customer notification mails; it does

@@ -3,17 +3,14 @@
 (``smtp_sink.SmtpSink`` on 127.0.0.1): sent, refused by the server, server
 down then back."""
 
-import contextlib
 from datetime import datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import modules
 from odoo.tests import tagged
-from odoo.tools import config, email_normalize
+from odoo.tools import email_normalize
 
-from .smtp_sink import SmtpSink
+from .smtp_sink import SmtpSinkMixin
 from .test_customer_reminder import CustomerReminderCase
 
 OCCURRENCE = datetime(2027, 1, 4, 8, 0)
@@ -21,27 +18,9 @@ SUBJECT = "Reminder: Renew the contract (Nordic Wood)"
 
 
 @tagged("post_install", "-at_install")
-class TestReminderEmailSmtp(CustomerReminderCase):
+class TestReminderEmailSmtp(SmtpSinkMixin, CustomerReminderCase):
 
-    def setUp(self):
-        super().setUp()
-        self.sink = SmtpSink().start()
-        self.addCleanup(self.sink.stop)
-        self.mail_server = self.env["ir.mail_server"].create({
-            "name": "SMTP sink", "sequence": 1, "smtp_host": "127.0.0.1", "smtp_port": self.sink.port,
-            "smtp_encryption": "none", "smtp_authentication": "login", "smtp_user": False, "smtp_pass": False,
-        })
-        # a deterministic sender whatever the database (with or without demo)
-        self.env.company.email = "reminders@example.com"
-
-    @contextlib.contextmanager
-    def smtp_enabled(self):
-        """Let Odoo really connect and send (as base's test_ir_mail_server_smtpd
-        does), to the sink only, failing fast."""
-        with patch.object(modules.module, "current_test", False), \
-                patch.dict(config.options, {"smtp_server": ""}), \
-                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
-            yield
+    sink_sender = "reminders@example.com"
 
     def make_due(self, **values):
         """An e-mail reminder to everyone ('all'), daily, sent by the reminder
