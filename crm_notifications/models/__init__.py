@@ -1,3 +1,4 @@
+from . import crm_validated_mixin
 from . import models
 from . import crm_notification
 from . import crm_notification_delivery
@@ -11,6 +12,7 @@ from . import crm_customer_reminder_type
 from . import crm_customer_reminder
 from . import crm_team
 from . import res_partner
+from . import res_users
 from . import mail_mail
 from . import crm_customer_group
 from . import crm_customer_notification

@@ -7,12 +7,16 @@ class CrmCustomerGroup(models.Model):
     """A named set of customers that customer notifications address at once."""
 
     _name = "crm.customer.group"
+    _inherit = ["crm.validated.mixin"]
     _description = "Customer Group"
     _order = "name, id"
+    _crm_max_lengths = {"name": 250, "description": 10_000}
 
     name = fields.Char(required=True)
     active = fields.Boolean(default=True)
     description = fields.Text()
+    # empty: shared by all companies
+    company_id = fields.Many2one("res.company", string="Company", index=True, default=lambda self: self.env.company)
     partner_ids = fields.Many2many(
         "res.partner", "crm_customer_group_partner_rel", "group_id", "partner_id", string="Customers",
     )

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _tz_get
@@ -24,15 +24,36 @@ from ..tools import recurrence as rec
 
 CHUNK_SIZE = 500
 CRON_CHUNKS = 10
+# the title is the e-mail subject; the body an e-mail (mail clients clip
+# far below this)
+TITLE_MAX_LENGTH = 250
+BODY_MAX_LENGTH = 500_000
+# written by the actions (Send, Deactivate) and the cron only, never by a client
+ACTION_FIELDS = frozenset({"state", "start_date", "next_date", "user_id"})
+# what a send is made of: frozen while the notification is sent or under way
+CONTENT_FIELDS = frozenset({
+    "name", "body", "kind", "partner_id", "group_id", "channel", "timing", "scheduled_date",
+    "recurrency", "rrule_type", "until", "tz", "company_id",
+})
+EDITABLE_STATES = ("draft", "deactivated")
+# rendered for each customer by mail.render.mixin: code for template editors only
+TEMPLATE_FIELDS = ("name", "body")
 
 
 class CrmCustomerNotification(models.Model):
     _name = "crm.customer.notification"
     _description = "Customer Notification"
-    _inherit = ["mail.thread", "mail.render.mixin"]
+    _inherit = ["mail.thread", "mail.render.mixin", "crm.validated.mixin"]
     _order = "id desc"
+    _check_company_auto = True
     # recipients handled per chunk: bounds memory and the work a crash redoes
     _chunk_size = CHUNK_SIZE
+    _crm_max_lengths = {"name": TITLE_MAX_LENGTH, "body": BODY_MAX_LENGTH}
+    # Rendering stays restricted (mail.render.mixin's default): the title and
+    # body are rendered as the sender (user_id), so a sender outside Mail
+    # Template Editor gets plain field placeholders only, even from the cron,
+    # which runs as the superuser. Saving code is refused to them as well
+    # (_check_access_right_dynamic_template, at create, write and translation).
 
     # -- what (rendered with Odoo's mail rendering, in each customer's language)
     name = fields.Char(
@@ -50,8 +71,12 @@ class CrmCustomerNotification(models.Model):
     kind = fields.Selection(
         [("individual", "Individual"), ("group", "Group")], required=True, default="individual", tracking=True,
     )
-    partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index="btree_not_null")
-    group_id = fields.Many2one("crm.customer.group", string="Customer Group", tracking=True, index="btree_not_null")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", tracking=True, index="btree_not_null", check_company=True,
+    )
+    group_id = fields.Many2one(
+        "crm.customer.group", string="Customer Group", tracking=True, index="btree_not_null", check_company=True,
+    )
     recipient_name = fields.Char("Recipient", compute="_compute_recipient_name")
     # -- when
     timing = fields.Selection(
@@ -66,6 +91,16 @@ class CrmCustomerNotification(models.Model):
     tz = fields.Selection(
         _tz_get, string="Timezone", default=lambda self: self.env.user.tz or "UTC",
         help="Recurring sends keep their local time in this timezone.",
+    )
+    # -- by whom
+    user_id = fields.Many2one(
+        "res.users", string="Sender", required=True, index=True, copy=False, tracking=True,
+        default=lambda self: self.env.user, readonly=True,
+        help="Who sends: whoever pressed Send. The messages go out from their address and are rendered with "
+        "their access rights.",
+    )
+    company_id = fields.Many2one(
+        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company,
     )
     # -- state
     state = fields.Selection(
@@ -119,47 +154,140 @@ class CrmCustomerNotification(models.Model):
                     raise ValidationError(_("Until: the end date is before the first send."))
 
     # ------------------------------------------------------------
+    # Template rights (mail.render.mixin)
+    # ------------------------------------------------------------
+
+    def _crm_unsafe_template_fields(self):
+        """The rendered fields of ``self`` (in the context's language) that
+        hold more than plain field placeholders."""
+        unsafe = []
+        for fname in TEMPLATE_FIELDS:
+            field = self._fields[fname]
+            for notification in self.sudo():
+                value = notification[fname]
+                try:
+                    if field.render_engine == "qweb":
+                        found = self._has_unsafe_expression_template_qweb(value, notification.render_model)
+                    else:
+                        found = self._has_unsafe_expression_template_inline_template(
+                            value, notification.render_model)
+                except Exception as error:  # noqa: BLE001 - any parse error is the user's input
+                    raise ValidationError(_(
+                        "%(field)s: the template cannot be read (%(error)s).",
+                        field=field._description_string(self.env), error=error,
+                    )) from error
+                if found:
+                    unsafe.append(field)
+                    break
+        return unsafe
+
+    def _has_unsafe_expression(self):
+        # the mixin would look at every field of the model; only these render
+        return bool(self._crm_unsafe_template_fields())
+
+    def _check_access_right_dynamic_template(self):
+        """As mail.template: outside Mail Template Editor, a template may hold
+        plain field placeholders only; the error names the field."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        unsafe = self._crm_unsafe_template_fields()
+        if unsafe:
+            raise AccessError(_(
+                "%(fields)s: only members of the %(group)s group may use expressions other than plain "
+                "field placeholders such as {{ object.name }}.",
+                fields=", ".join(field._description_string(self.env) for field in unsafe),
+                group=self.env.ref("mail.group_mail_template_editor").sudo().name,
+            ))
+
+    def _crm_check_templates_all_languages(self):
+        """The template rights of the current user, on every installed
+        language's version of the title and body."""
+        for code, _name in self.env["res.lang"].get_installed():
+            self.with_context(lang=code)._check_access_right_dynamic_template()
+
+    # ------------------------------------------------------------
     # ORM overrides
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._crm_check_action_fields(vals)
+        notifications = super().create(vals_list)
+        notifications._check_access_right_dynamic_template()
+        return notifications
+
     def write(self, vals):
-        # a sent individual notification is a record of what the customer got
-        locked = set(vals) - {"state", "next_date", "start_date", "message_main_attachment_id"}
-        if locked and not self.env.su and any(
-            n.state == "sent" and n.kind == "individual" for n in self
-        ):
-            raise UserError(_("A sent notification can be viewed but not edited."))
-        return super().write(vals)
+        self._crm_check_action_fields(vals)
+        if not self.env.su and CONTENT_FIELDS.intersection(vals):
+            self._crm_check_editable()
+        res = super().write(vals)
+        if set(TEMPLATE_FIELDS).intersection(vals):
+            self._check_access_right_dynamic_template()
+        return res
+
+    def _update_field_translations(self, fname, translations, digest=None, source_lang=None):
+        if not self.env.su and fname in CONTENT_FIELDS:
+            self._crm_check_editable()
+        res = super()._update_field_translations(fname, translations, digest=digest, source_lang=source_lang)
+        if fname in TEMPLATE_FIELDS:
+            for lang in translations:
+                self.with_context(lang=lang)._check_access_right_dynamic_template()
+        return res
+
+    def _crm_check_action_fields(self, vals):
+        """State, dates and sender move through the actions only."""
+        touched = ACTION_FIELDS.intersection(vals)
+        if touched and not self.env.su:
+            raise UserError(_(
+                "%(fields)s: set by the Send and Deactivate actions only.",
+                fields=", ".join(sorted(self._fields[fname]._description_string(self.env) for fname in touched)),
+            ))
+
+    def _crm_check_editable(self):
+        """What was sent, or is being sent, stays as it was: a running
+        notification is deactivated first, a sent one duplicated."""
+        for notification in self:
+            if notification.state == "sent":
+                raise UserError(_("'%s' was sent: duplicate it to send another version.", notification.name))
+            if notification.state not in EDITABLE_STATES:
+                raise UserError(_("'%s' is under way: deactivate it to edit it.", notification.name))
 
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
 
     def action_send(self):
-        """Validate, then send now or schedule (and repeat when recurring)."""
+        """Validate, then send now or schedule (and repeat when recurring),
+        as the current user: they become the sender."""
+        # own vs all documents, companies: who may edit it may send it
+        self.check_access("write")
         now = fields.Datetime.now()
         for notification in self:
-            if notification.state not in ("draft", "deactivated"):
+            if notification.state not in EDITABLE_STATES:
                 raise UserError(_("'%s' was sent or scheduled already.", notification.name))
             if notification.timing == "scheduled" and notification.scheduled_date < now - timedelta(minutes=1):
                 raise ValidationError(_("Send On: the date is in the past."))
+            notification._crm_check_sendable()
             notification._check_recipients()
             start = notification.scheduled_date if notification.timing == "scheduled" else now
             # a group "now" is queued for the cron, which sends it in chunks
-            notification.write({
+            notification.sudo().write({
+                "user_id": self.env.uid,
                 "start_date": start,
                 "next_date": start,
                 "state": "active" if notification.recurrency else "scheduled",
             })
         immediate = self.filtered(lambda n: n.timing == "now" and n.kind == "individual")
-        for notification in immediate:
+        for notification in immediate.sudo():
             notification._send_chunk(now)
-        (self - immediate)._trigger_cron()
+        (self - immediate).sudo()._trigger_cron()
         return True
 
     def action_deactivate(self):
         """Stop all future sends (a group send under way stops after its current chunk)."""
-        self.write({"state": "deactivated", "next_date": False})
+        self.check_access("write")
+        self.sudo().write({"state": "deactivated", "next_date": False})
         return True
 
     def action_view_deliveries(self):
@@ -172,6 +300,20 @@ class CrmCustomerNotification(models.Model):
     # ------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------
+
+    def _crm_check_sendable(self):
+        """What the current user, about to become the sender, must be allowed:
+        the templates in every language, and reading the recipients."""
+        self.ensure_one()
+        self._crm_check_templates_all_languages()
+        for fname in ("partner_id", "group_id"):
+            try:
+                self[fname].check_access("read")
+            except AccessError as error:
+                raise UserError(_(
+                    "%(field)s: you may not read '%(name)s'.",
+                    field=self._fields[fname]._description_string(self.env), name=self[fname].sudo().display_name,
+                )) from error
 
     def _check_recipients(self):
         self.ensure_one()
@@ -262,34 +404,69 @@ class CrmCustomerNotification(models.Model):
 
     def _send_chunk(self, now):
         """Deliver the current occurrence to the next chunk of recipients;
-        returns True when the occurrence is complete."""
+        returns True when the occurrence is complete. Runs as the superuser
+        (the cron, or Send after its checks); what reads customers or renders
+        runs as the sender."""
         self.ensure_one()
         occurrence = self.next_date
         partners = self.env["res.partner"].browse(self._pending_partner_ids(occurrence))
         if partners:
-            reachable, reasons = self._split_reachable(partners)
+            # a group may hold customers the sender may not read (another
+            # company's, a contact hidden by a rule): they are not reached
+            visible = partners.with_user(self.user_id)._filtered_access("read")
+            reasons = dict.fromkeys((partners - partners.browse(visible.ids)).ids,
+                                    _("Not visible to the sender (access rights)"))
+            reachable, unreachable = self._split_reachable(partners.browse(visible.ids))
+            reasons.update(unreachable)
             Delivery = self.env["crm.notification.delivery"].sudo()
             base = {"res_model": self._name, "res_id": self.id, "res_name": self.name,
-                    "channel": self.channel, "occurrence_date": occurrence}
+                    "channel": self.channel, "occurrence_date": occurrence, "company_id": self.company_id.id}
             Delivery._log_skipped([dict(base, partner_id=pid, reason=reason) for pid, reason in reasons.items()])
             claimed = Delivery._claim([dict(base, partner_id=partner.id) for partner in reachable])
             if claimed:
-                getattr(self, f"_deliver_{self.channel}")(claimed)
+                self._deliver(claimed)
             if len(partners) == self._chunk_size:
                 return False
         self._advance(now)
         return True
 
+    def _deliver(self, deliveries):
+        """Queue the sends of the claimed ``deliveries`` on the channel. A
+        template the sender may not render (code written by someone else
+        since, rights lost) fails these deliveries with the reason instead of
+        stopping the send."""
+        try:
+            with self.env.cr.savepoint():
+                self._deliver_channel(deliveries)
+        except (AccessError, UserError) as error:
+            deliveries.write({"state": "failed", "reason": str(error.args[0])[:500]})
+
+    def _deliver_channel(self, deliveries):
+        """Hook for channels: queue one message per delivery."""
+        if self.channel != "email":
+            raise UserError(_("Channel: %s is not available.", self.channel))
+        self._deliver_email(deliveries)
+
+    def _crm_render(self, fname, partner_ids):
+        """Render ``fname`` for each customer in their language, with the
+        sender's rights: the cron runs as the superuser, the template's code
+        never does."""
+        return self.with_user(self.user_id)._render_field(fname, partner_ids, compute_lang=True)
+
+    def _crm_email_from(self):
+        return (self.user_id.email_formatted or self.company_id.email_formatted
+                or self.env["ir.mail_server"]._get_default_from_address())
+
     def _deliver_email(self, deliveries):
         partner_ids = deliveries.partner_id.ids
-        subjects = self._render_field("name", partner_ids, compute_lang=True)
-        bodies = self._render_field("body", partner_ids, compute_lang=True)
+        subjects = self._crm_render("name", partner_ids)
+        bodies = self._crm_render("body", partner_ids)
+        email_from = self._crm_email_from()
         mails = self.env["mail.mail"].sudo().create([{
             "subject": subjects[delivery.partner_id.id],
             "body_html": bodies[delivery.partner_id.id],
             "recipient_ids": [(4, delivery.partner_id.id)],
-            "email_from": (self.create_uid.email_formatted or self.env.company.email_formatted
-                           or self.env["ir.mail_server"]._get_default_from_address()),
+            "email_from": email_from,
             "model": self._name,
             "res_id": self.id,
             "auto_delete": True,
@@ -300,7 +477,7 @@ class CrmCustomerNotification(models.Model):
         """Move past the occurrence just completed."""
         self.ensure_one()
         if not self.recurrency:
-            self.write({"next_date": False, "state": "sent"})
+            self.sudo().write({"next_date": False, "state": "sent"})
             return
         # weekly on the first send's weekday, monthly on its date, local time
         local_start = pytz.utc.localize(self.start_date).astimezone(pytz.timezone(self.tz or "UTC"))
@@ -312,7 +489,7 @@ class CrmCustomerNotification(models.Model):
         )
         dates = rec.next_occurrences(recurrence, self.start_date, self.tz or "UTC", 1,
                                      after=max(now, self.next_date))
-        self.write({"next_date": dates[0] if dates else False, "state": "active" if dates else "sent"})
+        self.sudo().write({"next_date": dates[0] if dates else False, "state": "active" if dates else "sent"})
 
     def _trigger_cron(self):
         dates = [d for d in self.mapped("next_date") if d]

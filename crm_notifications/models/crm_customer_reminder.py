@@ -14,7 +14,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import LazyTranslate, SQL
 from odoo.tools.misc import format_datetime
 
@@ -31,12 +31,15 @@ RECURRENCE_FIELDS = (
 )
 SCHEDULE_FIELDS = (*RECURRENCE_FIELDS, "activation_date", "tz")
 PREVIEW_COUNT = 5
+# get_next_occurrences() is public: a preview, not a way to make the server
+# compute thousands of dates
+MAX_PREVIEW_COUNT = 100
 CRON_BATCH_SIZE = 50
 
 # RecurrenceError.field -> what the user reads (the pure module speaks English)
 RECURRENCE_ERRORS = {
-    "interval": _lt("Repeat every: the interval must be 1 or more."),
-    "count": _lt("Repetitions: the number of repetitions must be 1 or more."),
+    "interval": _lt("Repeat every: the interval must be between 1 and 999."),
+    "count": _lt("Repetitions: the number of repetitions must be between 1 and 9999."),
     "until": _lt("End date: it must be set, and on or after the activation date."),
     "mon": _lt("Weekdays: a weekly reminder needs at least one weekday."),
     "day": _lt("Day of month: it must be between 1 and 31."),
@@ -53,13 +56,23 @@ RECURRENCE_ERRORS = {
 class CrmCustomerReminder(models.Model):
     _name = "crm.customer.reminder"
     _description = "Customer Reminder"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.validated.mixin"]
     _order = "next_date, id"
+    _check_company_auto = True
+    _crm_int_bounds = {
+        "interval": (1, rec.MAX_INTERVAL), "count": (1, rec.MAX_COUNT), "day": (1, 31),
+    }
+    # the message is an SMS too: a few texts, not a document
+    _crm_max_lengths = {"name": 250, "description": 10_000, "message": 10_000}
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company,
+    )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, ondelete="cascade", index=True, tracking=True
+        "res.partner", string="Customer", required=True, ondelete="cascade", index=True, tracking=True,
+        check_company=True, domain=[("crm_reminder_manageable", "=", True)],
     )
     area_id = fields.Many2one(related="partner_id.crm_area_id", store=True, string="Area")
     type_id = fields.Many2one("crm.customer.reminder.type", ondelete="restrict", tracking=True)
@@ -173,15 +186,33 @@ class CrmCustomerReminder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         reminders = super().create(vals_list)
+        reminders._crm_check_customers_manageable()
         reminders._reschedule()
         return reminders
 
     def write(self, vals):
         res = super().write(vals)
+        if "partner_id" in vals:
+            self._crm_check_customers_manageable()
         # editing the rule reschedules from now; archiving stops at once
         if set(vals) & {*SCHEDULE_FIELDS, "active"}:
             self._reschedule()
         return res
+
+    def _crm_check_customers_manageable(self):
+        """A supervisor sets reminders on the customers of their areas only:
+        not at creation, not by moving a reminder to another customer (record
+        rules alone would check the reminder before the move, not after)."""
+        if self.env.su:
+            return
+        partners = self.partner_id
+        refused = partners - partners.filtered("crm_reminder_manageable")
+        if refused:
+            raise AccessError(_(
+                "Customer: you may set reminders only on the customers of the areas you supervise; "
+                "%(customers)s is not one of them.",
+                customers=", ".join(refused.sudo().mapped("display_name")),
+            ))
 
     # ------------------------------------------------------------
     # Public API
@@ -189,8 +220,11 @@ class CrmCustomerReminder(models.Model):
 
     def get_next_occurrences(self, count):
         """Next ``count`` occurrences from now (or from the activation when
-        it is in the future), as naive UTC datetimes."""
+        it is in the future), as naive UTC datetimes; ``count`` from 1 to 100."""
         self.ensure_one()
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PREVIEW_COUNT:
+            raise ValidationError(_("Count: the number of occurrences must be between 1 and %(max)s.",
+                                    max=MAX_PREVIEW_COUNT))
         if not self.activation_date:
             return []
         now = fields.Datetime.now()

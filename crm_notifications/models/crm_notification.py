@@ -22,7 +22,7 @@ import textwrap
 from collections import defaultdict
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
 PENDING_KEY = "crm_notifications.pending"
@@ -31,6 +31,8 @@ BUS_TYPE = "crm.notification/updated"
 # fields a recipient may change on their own notifications
 USER_WRITABLE_FIELDS = {"is_read"}
 BODY_PREVIEW_LENGTH = 300
+# the bell lists the latest ones; the list view pages through the rest
+MAX_SYSTRAY_LIMIT = 100
 
 
 class CrmNotification(models.Model):
@@ -182,7 +184,13 @@ class CrmNotification(models.Model):
     @api.readonly
     def systray_get_notifications(self, limit=20):
         """Data for the bell's dropdown: the latest notifications of the
-        current user, read or not, and the unread counter."""
+        current user, read or not, and the unread counter.
+
+        :param int limit: how many, from 1 to 100
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SYSTRAY_LIMIT:
+            raise ValidationError(_("Limit: the number of notifications must be between 1 and %(max)s.",
+                                    max=MAX_SYSTRAY_LIMIT))
         notifications = self.search([("user_id", "=", self.env.uid)], limit=limit)
         return {
             "unread_count": self.get_unread_count(),

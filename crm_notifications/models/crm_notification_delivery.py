@@ -27,6 +27,12 @@ STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
 # (how a group send resumes) is one index probe.
 LATEST_DELIVERIES = 200
 UNIQUE_KEY = ("res_model", "res_id", "occurrence_date", "channel", "partner_id")
+# sources whose deliveries their readers may read (record rules): the
+# relational field that mirrors res_model/res_id for each
+SOURCE_FIELDS = {
+    "crm.customer.notification": "customer_notification_id",
+    "crm.customer.reminder": "reminder_id",
+}
 
 
 class CrmNotificationDelivery(models.Model):
@@ -51,14 +57,30 @@ class CrmNotificationDelivery(models.Model):
     occurrence_date = fields.Datetime("Occurrence", required=True)
     state = fields.Selection(STATES, required=True, default="sent")
     reason = fields.Char()
-    # mails and notifications are garbage-collected (auto_delete, the user's
-    # own deletions): the partial indexes keep their set-null cheap
-    mail_id = fields.Many2one("mail.mail", string="E-mail", ondelete="set null", index="btree_not_null")
-    notification_id = fields.Many2one(
-        "crm.notification", string="In-app Notification", ondelete="set null", index="btree_not_null"
+    # what the record rules look at: the company the send was made for, and
+    # the source as a real relation (rules cannot follow res_model/res_id)
+    company_id = fields.Many2one("res.company", string="Company", index="btree_not_null")
+    customer_notification_id = fields.Many2one(
+        "crm.customer.notification", string="Customer Notification", ondelete="set null",
+        index="btree_not_null",
     )
-    # sms is not a dependency: the SMS issue links its rows by uuid
-    sms_uuid = fields.Char("SMS UUID")
+    reminder_id = fields.Many2one(
+        "crm.customer.reminder", string="Customer Reminder", ondelete="set null", index="btree_not_null",
+    )
+    # The sends themselves: another user's in-app notification, the rendered
+    # mail, and the SMS uuid that Odoo's public /sms/status route accepts are
+    # only for administrators. Mails and notifications are garbage-collected
+    # (auto_delete, the user's own deletions): the partial indexes keep their
+    # set-null cheap.
+    mail_id = fields.Many2one(
+        "mail.mail", string="E-mail", ondelete="set null", index="btree_not_null", groups="base.group_system"
+    )
+    notification_id = fields.Many2one(
+        "crm.notification", string="In-app Notification", ondelete="set null", index="btree_not_null",
+        groups="base.group_system",
+    )
+    # sms is not a dependency: the SMS glue links its rows by uuid
+    sms_uuid = fields.Char("SMS UUID", groups="base.group_system")
     date = fields.Datetime(default=fields.Datetime.now, required=True)
 
     # A second send of the same occurrence to the same recipient on the same
@@ -86,7 +108,8 @@ class CrmNotificationDelivery(models.Model):
             (UTC, naive datetime or string) and optionally ``state``
             (``'sent'`` by default), ``reason``, ``res_name`` (the source's
             display name when missing), ``user_id``, ``mail_id``,
-            ``notification_id``, ``sms_uuid``.
+            ``notification_id``, ``sms_uuid``, ``company_id`` (the source's
+            ``company_id`` when missing).
         :return: the deliveries actually inserted; the values whose
             (res_model, res_id, partner_id, channel, occurrence_date) is
             already logged, by an earlier run, by a concurrent worker or
@@ -106,7 +129,7 @@ class CrmNotificationDelivery(models.Model):
                 raise ValueError(f"Unknown delivery channel {values['channel']!r}")
             if values.get("state", "sent") not in dict(STATES):
                 raise ValueError(f"Unknown delivery state {values['state']!r}")
-        res_names = self._source_names(values_list)
+        res_names, companies = self._source_names(values_list)
         columns = {
             "res_model": ("varchar", [v["res_model"] for v in values_list]),
             "res_id": ("int4", [v["res_id"] for v in values_list]),
@@ -123,7 +146,10 @@ class CrmNotificationDelivery(models.Model):
             "mail_id": ("int4", [v.get("mail_id") or None for v in values_list]),
             "notification_id": ("int4", [v.get("notification_id") or None for v in values_list]),
             "sms_uuid": ("varchar", [v.get("sms_uuid") or None for v in values_list]),
+            "company_id": ("int4", companies),
         }
+        for model, fname in SOURCE_FIELDS.items():
+            columns[fname] = ("int4", [v["res_id"] if v["res_model"] == model else None for v in values_list])
         # rows created through the ORM earlier in the transaction must be in
         # the table for the conflict check to see them
         self.flush_model()
@@ -190,18 +216,29 @@ class CrmNotificationDelivery(models.Model):
         self.invalidate_recordset([fname])
 
     def _source_names(self, values_list):
-        """Display names of the sources, read once per model for the values
-        that do not bring their own."""
+        """Display names and companies of the sources, read once per model
+        for the values that do not bring their own.
+
+        :return: (names, company ids), lists in the order of ``values_list``
+        """
         missing = {}
         for values in values_list:
-            if not values.get("res_name"):
+            if not values.get("res_name") or "company_id" not in values:
                 missing.setdefault(values["res_model"], set()).add(values["res_id"])
-        found = {}
+        names, companies = {}, {}
         for model, ids in missing.items():
             # the log names its sources whoever sends: crons run as any user
-            for record in self.env[model].sudo().browse(ids).exists():
-                found[model, record.id] = record.display_name
+            records = self.env[model].sudo().browse(ids).exists()
+            has_company = "company_id" in records._fields
+            for record in records:
+                names[model, record.id] = record.display_name
+                if has_company:
+                    companies[model, record.id] = record.company_id.id
         return [
-            values.get("res_name") or found.get((values["res_model"], values["res_id"])) or None
+            values.get("res_name") or names.get((values["res_model"], values["res_id"])) or None
+            for values in values_list
+        ], [
+            values["company_id"] if "company_id" in values
+            else companies.get((values["res_model"], values["res_id"])) or None
             for values in values_list
         ]

@@ -17,4 +17,6 @@ class CrmTeam(models.Model):
         string="Reminder Supervisors",
         domain=lambda self: [("groups_id", "in", self.env.ref("crm_notifications.group_reminder_supervisor").id)],
         help="Supervisors who see, edit and receive the reminders of this area's customers.",
+        # naming supervisors grants reading reminders: reminder administrators only
+        groups="crm_notifications.group_reminder_admin",
     )

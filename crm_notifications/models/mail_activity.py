@@ -231,6 +231,7 @@ class MailActivity(models.Model):
                 values = {
                     "res_model": self._name, "res_id": activity.id, "res_name": activity._crm_alert_name(),
                     "partner_id": user.partner_id.id, "user_id": user.id, "occurrence_date": occurrence,
+                    "company_id": company.id,
                 }
                 claims.append(dict(values, channel="inapp"))
                 if email_normalize(user.email or ""):

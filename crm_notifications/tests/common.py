@@ -1,7 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
+import re
 
 from odoo.tests import TransactionCase, new_test_user
+
+def normalize_sql(text):
+    """SQL conditions compared as PostgreSQL prints them back: without quotes,
+    table aliases, parentheses, blanks and case."""
+    text = re.sub(r'"?\b[a-z_]+"?\.(?="?[a-z_])', "", text.lower())
+    return re.sub(r'[\s"()]', "", text)
+
 
 SALES_GROUPS = "base.group_user,sales_team.group_sale_salesman_all_leads,project.group_project_user"
 

@@ -60,7 +60,7 @@ class TestCustomerNotification(CustomerNotificationCase):
         self.assertEqual(mail.subject, "Hello Ana Lopes")
         self.assertIn("Dear Ana Lopes, your order shipped.", mail.body_html)
         self.assertEqual(mail.recipient_ids, self.ana)
-        with self.assertRaisesRegex(UserError, "viewed but not edited"):
+        with self.assertRaisesRegex(UserError, "was sent: duplicate it"):
             notification.name = "Changed"
         notification.with_context(lang="en_US").read(["name", "body", "state"])
 

@@ -149,8 +149,12 @@ class TestNotificationDelivery(CrmNotificationCase):
         self.assertFalse(self.deliveries())
 
     def test_access(self):
-        claimed = self.Delivery._claim([self.values()])
+        """Read-only for everybody: a delivery is read by its recipient (here
+        B), written by nobody."""
+        claimed = self.Delivery._claim([self.values(user_id=self.user_b.id)])
         self.assertEqual(claimed.with_user(self.user_b).state, "sent")
+        with self.assertRaises(AccessError):
+            claimed.with_user(self.user_c).state  # noqa: B018 - reading is what is refused
         with self.assertRaises(AccessError):
             self.Delivery.with_user(self.user_b).create(self.values(channel="sms"))
         with self.assertRaises(AccessError):
@@ -172,7 +176,8 @@ class TestNotificationDelivery(CrmNotificationCase):
 
     def test_claiming_1000_rows_is_one_query(self):
         values_list = [
-            self.values(occurrence_date=OCCURRENCE + timedelta(hours=i), res_name="Delivery lead")
+            self.values(occurrence_date=OCCURRENCE + timedelta(hours=i), res_name="Delivery lead",
+                        company_id=self.env.company.id)
             for i in range(1000)
         ]
         with self.assertQueryCount(1):

@@ -40,7 +40,7 @@ class TestCustomerNotificationUi(HttpCase):
         cls.jean = Partner.create({"name": CUSTOMER_2, "email": "jean.tour@example.com"})
         # another customer and a scheduled notification that the search must hide
         cls.other_customer = Partner.create({"name": "Other Customer", "email": "other@example.com"})
-        cls.other = cls.env["crm.customer.notification"].create({
+        cls.other = cls.env["crm.customer.notification"].with_user(cls.salesman).create({
             "name": OTHER_TITLE,
             "body": Markup("<p>Another message</p>"),
             "kind": "individual",

@@ -77,6 +77,10 @@ _RRULE_WEEKDAYS = {
 
 # Every month has at least 28 days: up to that day no clamping is needed.
 _DAYS_IN_EVERY_MONTH = 28
+# Beyond these a rule is a typing error, and a costly one: an interval of
+# 10**6 years overflows dates, a count of 10**12 is no bound at all.
+MAX_INTERVAL = 999
+MAX_COUNT = 9999
 
 
 class RecurrenceError(ValueError):
@@ -150,17 +154,17 @@ class Recurrence:
             raise RecurrenceError(
                 f"Unknown recurrence type {self.rrule_type!r}.", "rrule_type"
             )
-        if not _is_positive_int(self.interval):
-            raise RecurrenceError("The interval must be at least 1.", "interval")
+        if not _is_positive_int(self.interval) or self.interval > MAX_INTERVAL:
+            raise RecurrenceError(f"The interval must be between 1 and {MAX_INTERVAL}.", "interval")
         if self.rrule_type == "weekly" and not self._weekdays():
             raise RecurrenceError("Choose at least one weekday.", "mon")
         if self.rrule_type == "monthly":
             self._validate_monthly()
         if self.end_type not in dict(END_TYPES):
             raise RecurrenceError(f"Unknown end type {self.end_type!r}.", "end_type")
-        if self.end_type == "count" and not _is_positive_int(self.count):
+        if self.end_type == "count" and (not _is_positive_int(self.count) or self.count > MAX_COUNT):
             raise RecurrenceError(
-                "The number of repetitions must be at least 1.", "count"
+                f"The number of repetitions must be between 1 and {MAX_COUNT}.", "count"
             )
         if self.end_type == "end_date":
             if not isinstance(self.until, datetime.date):

@@ -43,11 +43,17 @@ class CrmCustomerNotification(models.Model):
                 reasons[partner.id] = _("Opted out (phone blacklist)")
         return partners.filtered(lambda p: p.id not in reasons), reasons
 
+    def _deliver_channel(self, deliveries):
+        if self.channel != "sms":
+            return super()._deliver_channel(deliveries)
+        return self._deliver_sms(deliveries)
+
     def _deliver_sms(self, deliveries):
         """One ``sms.sms`` per claimed delivery, the body rendered for each
-        customer in their language and sent as text by Odoo's SMS queue."""
+        customer in their language (with the sender's rights) and sent as text
+        by Odoo's SMS queue."""
         partners = deliveries.partner_id
-        bodies = self._render_field("body", partners.ids, compute_lang=True)
+        bodies = self._crm_render("body", partners.ids)
         uuids = [uuid4().hex for _delivery in deliveries]
         self.env["sms.sms"].sudo().create([{
             "number": delivery.partner_id.phone_sanitized,
