@@ -10,8 +10,10 @@ in memory, and a send interrupted after any chunk resumes where it stopped
 (the members still to do are those without a delivery for the occurrence).
 """
 
+import logging
 from datetime import timedelta
 
+import psycopg2
 import pytz
 
 from odoo import _, api, fields, models
@@ -21,6 +23,8 @@ from odoo.tools import SQL
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import recurrence as rec
+
+_logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 CRON_CHUNKS = 10
@@ -61,8 +65,7 @@ class CrmCustomerNotification(models.Model):
         help="The e-mail subject. Placeholders such as {{ object.name }} are rendered for each customer.",
     )
     body = fields.Html(
-        required=True, translate=True, render_engine="qweb", render_options={"post_process": True},
-        sanitize="email_outgoing",
+        required=True, translate=True, render_engine="qweb", sanitize="email_outgoing",
         help="Placeholders such as <t t-out=\"object.name\"/> are rendered for each customer, in their language.",
     )
     render_model = fields.Char(compute="_compute_render_model")
@@ -432,14 +435,19 @@ class CrmCustomerNotification(models.Model):
 
     def _deliver(self, deliveries):
         """Queue the sends of the claimed ``deliveries`` on the channel. A
-        template the sender may not render (code written by someone else
-        since, rights lost) fails these deliveries with the reason instead of
-        stopping the send."""
+        template that cannot be rendered for the sender (code written by
+        someone else, rights lost since, a broken expression) fails these
+        deliveries with the reason instead of stopping the send for good."""
         try:
             with self.env.cr.savepoint():
                 self._deliver_channel(deliveries)
-        except (AccessError, UserError) as error:
-            deliveries.write({"state": "failed", "reason": str(error.args[0])[:500]})
+        except psycopg2.Error:
+            raise
+        except Exception as error:  # noqa: BLE001 - rendering user-written templates can raise anything
+            _logger.warning("Customer notification %s: chunk not rendered for sender %s: %s",
+                            self.id, self.user_id.id, error)
+            reason = error.args[0] if error.args and isinstance(error.args[0], str) else repr(error)
+            deliveries.write({"state": "failed", "reason": reason[:500]})
 
     def _deliver_channel(self, deliveries):
         """Hook for channels: queue one message per delivery."""
@@ -451,7 +459,13 @@ class CrmCustomerNotification(models.Model):
         """Render ``fname`` for each customer in their language, with the
         sender's rights: the cron runs as the superuser, the template's code
         never does."""
-        return self.with_user(self.user_id)._render_field(fname, partner_ids, compute_lang=True)
+        # The options are given per call, never as the field's render_options:
+        # mail.render.mixin writes into the options dict it is given when it
+        # refuses code, which would poison a field-level dict for the process.
+        return self.with_user(self.user_id)._render_field(
+            fname, partner_ids, compute_lang=True,
+            options={"post_process": True} if fname == "body" else None,
+        )
 
     def _crm_email_from(self):
         return (self.user_id.email_formatted or self.company_id.email_formatted

@@ -185,27 +185,29 @@ class CrmCustomerReminder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._crm_check_customers_manageable([vals.get("partner_id") for vals in vals_list])
         reminders = super().create(vals_list)
-        reminders._crm_check_customers_manageable()
         reminders._reschedule()
         return reminders
 
     def write(self, vals):
-        res = super().write(vals)
         if "partner_id" in vals:
-            self._crm_check_customers_manageable()
+            self._crm_check_customers_manageable([vals["partner_id"]])
+        res = super().write(vals)
         # editing the rule reschedules from now; archiving stops at once
         if set(vals) & {*SCHEDULE_FIELDS, "active"}:
             self._reschedule()
         return res
 
-    def _crm_check_customers_manageable(self):
+    @api.model
+    def _crm_check_customers_manageable(self, partner_ids):
         """A supervisor sets reminders on the customers of their areas only:
         not at creation, not by moving a reminder to another customer (record
-        rules alone would check the reminder before the move, not after)."""
+        rules check a reminder before a move, not after). Checked before
+        anything is written."""
         if self.env.su:
             return
-        partners = self.partner_id
+        partners = self.env["res.partner"].browse({pid for pid in partner_ids if isinstance(pid, int)})
         refused = partners - partners.filtered("crm_reminder_manageable")
         if refused:
             raise AccessError(_(
