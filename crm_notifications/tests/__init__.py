@@ -12,3 +12,4 @@ from . import test_reminder_email
 from . import test_activity_alerts
 from . import test_customer_notification_email
 from . import test_ui_customer_notification
+from . import test_access_matrix
