@@ -121,10 +121,10 @@ class CrmNotification(models.Model):
     # ------------------------------------------------------------
 
     def write(self, vals):
-        # Record rules keep users on their own notifications; this keeps them
-        # on the read flag, so nobody rewrites the title or the recipient of a
-        # notification they received.
-        if not self.env.su and not self.env.user._is_admin() and set(vals) - USER_WRITABLE_FIELDS:
+        # Record rules keep users on their own notifications; this keeps
+        # everybody, administrators included, on the read flag: nobody
+        # rewrites the title or the recipient of a notification.
+        if not self.env.su and set(vals) - USER_WRITABLE_FIELDS:
             raise AccessError(_("You can only mark your notifications as read or unread."))
         if "is_read" in vals:
             vals = dict(vals, read_date=fields.Datetime.now() if vals["is_read"] else False)

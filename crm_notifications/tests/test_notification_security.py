@@ -68,6 +68,20 @@ class TestNotificationSecurity(CrmNotificationCase):
         self.assertIn(self.notification_b, visible)
 
     @mute_logger("odoo.addons.base.models.ir_model")
+    def test_admin_cannot_forge_or_rewrite(self):
+        """Administrators audit (read, mark, delete) but forge nothing."""
+        admin = self.env.ref("base.user_admin")
+        with self.assertRaises(AccessError):
+            self.env["crm.notification"].with_user(admin).create({
+                "user_id": self.user_a.id, "res_model": "crm.lead", "res_id": 1, "title": "Forged by admin"})
+        for values in ({"title": "Rewritten"}, {"user_id": admin.id}):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                self.notification_a.with_user(admin).write(values)
+        self.notification_a.with_user(admin).write({"is_read": True})
+        self.assertEqual((self.notification_a.title, self.notification_a.user_id, self.notification_a.is_read),
+                         (self.notification_a.title, self.user_a, True))
+
+    @mute_logger("odoo.addons.base.models.ir_model")
     def test_rules_admin_only(self):
         rule = self.env.ref("crm_notifications.rule_lead_assigned")
         with self.assertRaises(AccessError):
