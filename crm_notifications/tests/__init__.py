@@ -2,6 +2,7 @@ from . import test_notification_rules
 from . import test_notification_center
 from . import test_notification_security
 from . import test_security
+from . import test_security_rpc
 from . import test_notification_performance
 from . import test_notification_delivery
 from . import test_ui
