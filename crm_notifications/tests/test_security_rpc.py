@@ -448,6 +448,68 @@ class TestSecurityRpc(SecurityRpcCase):
         self.assert_nothing_ran()
 
     @mute_logger("odoo.http")
+    def test_translated_body_is_sanitized(self):
+        """The body is an Html field sanitized on create and write; a
+        salesman stores its French version with update_field_translations,
+        which writes the language's text in SQL. Script, event handler and
+        javascript: link must be stripped there too: the form shows the body
+        as HTML (html_viewer's t-out of the markup) to whoever opens it in
+        French (all-documents salesmen, managers, administrators), and the
+        French customers get it by e-mail."""
+        hostile = ('<p>Bonjour <t t-out="object.name"/></p><img src="x" onerror="alert(document.cookie)">'
+                   '<script>alert(1)</script><a href="javascript:alert(2)">lien</a>')
+        self.login(self.sal)
+        notification_id = self.ok(self.call("crm.customer.notification", "create", self.safe_values(
+            name="Newsletter", partner_id=self.jean.id)))
+        self.call("crm.customer.notification", "update_field_translations", [notification_id], "body",
+                  {"fr_FR": hostile})
+        self.login(self.salall)
+        body = self.ok(self.call("crm.customer.notification", "read", [notification_id], ["body"],
+                                 context={"lang": "fr_FR"}))[0]["body"]
+        for dangerous in ("onerror", "<script", "javascript:"):
+            self.assertNotIn(dangerous, body, f"the French body is stored unsanitized: {body}")
+        self.login(self.sal)
+        self.call("crm.customer.notification", "action_send", [notification_id])
+        for mail in self.env["crm.notification.delivery"].sudo().search(
+                [("customer_notification_id", "=", notification_id)]).mail_id:
+            for dangerous in ("onerror", "<script", "javascript:"):
+                self.assertNotIn(dangerous, mail.body_html, "the French customer's e-mail carries it")
+
+    def test_translated_body_script_does_not_run_in_the_form(self):
+        """The same French body, opened in the web client by an
+        all-documents salesman whose language is French: the script the
+        own-documents salesman stored must not run in his browser (it would
+        run as him, or as an administrator, with their session)."""
+        self.salall.lang = "fr_FR"
+        self.login(self.sal)
+        notification_id = self.ok(self.call("crm.customer.notification", "create", self.safe_values(
+            name="Newsletter", partner_id=self.jean.id)))
+        self.call("crm.customer.notification", "update_field_translations", [notification_id], "body",
+                  {"fr_FR": '<p>Bonjour</p><img src="/crm-xss-probe.png" onerror="window.__crmXss = 1">'})
+        self.ok(self.call("crm.customer.notification", "action_send", [notification_id]))
+        code = """
+            const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+            (async () => {
+                const deadline = Date.now() + 20000;
+                while (!document.querySelector(".o_form_view .o_field_html") && Date.now() < deadline) {
+                    await wait(200);
+                }
+                await wait(2000);
+                if (!document.querySelector(".o_form_view .o_field_html")) {
+                    console.error("the notification's form did not open");
+                } else if (window.__crmXss) {
+                    console.error("XSS: the French body's event handler ran in the all-documents salesman's form");
+                } else {
+                    console.log("test successful");
+                }
+            })();
+        """
+        self.browser_js(
+            f"/odoo/action-crm_notifications.crm_customer_notification_action/{notification_id}", code,
+            login=self.salall.login, timeout=60,
+        )
+
+    @mute_logger("odoo.http")
     def test_plain_placeholders_still_render(self):
         """The guard is not a blanket refusal: plain placeholders save and
         render for the customer, in their language (a test that would pass
