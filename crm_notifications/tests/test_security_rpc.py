@@ -84,10 +84,6 @@ def payload(template, user):
     return template.replace("UID", str(user.id))
 
 
-def xmlrpc_error_text(fault):
-    return fault.faultString
-
-
 class SecurityRpcCase(HttpCase):
     """Users of every role (their password known, for XML-RPC), two areas
     with a reminder each, customer notifications of two salesmen and of a
@@ -243,7 +239,7 @@ class SecurityRpcCase(HttpCase):
             self.env.invalidate_all()
             # a wrong password would make every attack look refused
             self.assertNotEqual(fault.faultString.strip(), "Access Denied", "XML-RPC login failed")
-            return None, xmlrpc_error_text(fault)
+            return None, fault.faultString
         self.env.invalidate_all()
         return result, None
 
