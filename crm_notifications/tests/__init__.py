@@ -12,5 +12,6 @@ from . import test_ui_reminder
 from . import test_reminder_email
 from . import test_activity_alerts
 from . import test_customer_notification_email
+from . import test_smtp_sink
 from . import test_ui_customer_notification
 from . import test_access_matrix

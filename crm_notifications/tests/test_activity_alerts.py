@@ -452,9 +452,9 @@ class TestActivityAlertSmtp(ActivityAlertCase):
 
     def setUp(self):
         super().setUp()
-        self.sink = SmtpSink().start()
+        self.sink = SmtpSink(user="robot@example.com", password="s3cret").start()  # STARTTLS + AUTH
         self.addCleanup(self.sink.stop)
-        self.server.write({"smtp_port": self.sink.port, "sequence": 1})
+        self.server.write({**self.sink.mail_server_values(), "sequence": 1})
 
     @contextlib.contextmanager
     def smtp_enabled(self):
