@@ -1,7 +1,9 @@
 from . import crm_validated_mixin
+from . import crm_delivery_source_mixin
 from . import models
 from . import crm_notification
 from . import crm_notification_delivery
+from . import crm_notification_send_attempt
 from . import crm_notification_rule
 from . import mail_activity
 from . import mail_thread
@@ -14,5 +16,6 @@ from . import crm_team
 from . import res_partner
 from . import res_users
 from . import mail_mail
+from . import ir_mail_server
 from . import crm_customer_group
 from . import crm_customer_notification

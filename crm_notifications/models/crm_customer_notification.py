@@ -26,8 +26,14 @@ from ..tools import recurrence as rec
 
 _logger = logging.getLogger(__name__)
 
+
+class TemplateRenderError(Exception):
+    """A title or body that could not be rendered for the sender."""
+
+
 CHUNK_SIZE = 500
-CRON_CHUNKS = 10
+# chunks per cron call: the runner commits after each call
+CRON_CHUNKS = 1
 # the title is the e-mail subject; the body an e-mail (mail clients clip
 # far below this)
 TITLE_MAX_LENGTH = 250
@@ -47,7 +53,7 @@ TEMPLATE_FIELDS = ("name", "body")
 class CrmCustomerNotification(models.Model):
     _name = "crm.customer.notification"
     _description = "Customer Notification"
-    _inherit = ["mail.thread", "mail.render.mixin", "crm.validated.mixin"]
+    _inherit = ["mail.thread", "mail.render.mixin", "crm.validated.mixin", "crm.delivery.source.mixin"]
     _order = "id desc"
     _check_company_auto = True
     # recipients handled per chunk: bounds memory and the work a crash redoes
@@ -113,11 +119,6 @@ class CrmCustomerNotification(models.Model):
     )
     start_date = fields.Datetime(readonly=True, copy=False, help="First occurrence (UTC).")
     next_date = fields.Datetime("Next Send", readonly=True, copy=False, index=True)
-    delivery_ids = fields.One2many(
-        "crm.notification.delivery", compute="_compute_deliveries", string="Latest Deliveries",
-        help="The latest deliveries; the Deliveries button lists them all.",
-    )
-    delivery_count = fields.Integer(compute="_compute_deliveries")
 
     def _compute_render_model(self):
         self.render_model = "res.partner"
@@ -133,9 +134,6 @@ class CrmCustomerNotification(models.Model):
         for notification in self:
             target = notification.partner_id if notification.kind == "individual" else notification.group_id
             notification.recipient_name = target.display_name or ""
-
-    def _compute_deliveries(self):
-        self.env["crm.notification.delivery"]._compute_deliveries_of(self)
 
     # ------------------------------------------------------------
     # Constraints
@@ -293,12 +291,6 @@ class CrmCustomerNotification(models.Model):
         self.sudo().write({"state": "deactivated", "next_date": False})
         return True
 
-    def action_view_deliveries(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("crm_notifications.crm_notification_delivery_action")
-        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
-        action["context"] = {}
-        return action
 
     # ------------------------------------------------------------
     # Sending
@@ -441,13 +433,10 @@ class CrmCustomerNotification(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._deliver_channel(deliveries)
-        except psycopg2.Error:
-            raise
-        except Exception as error:  # noqa: BLE001 - rendering user-written templates can raise anything
-            _logger.warning("Customer notification %s: chunk not rendered for sender %s: %s",
+        except TemplateRenderError as error:
+            _logger.warning("Customer notification %s: not rendered for sender %s: %s",
                             self.id, self.user_id.id, error)
-            reason = error.args[0] if error.args and isinstance(error.args[0], str) else repr(error)
-            deliveries.write({"state": "failed", "reason": reason[:500]})
+            deliveries.write({"state": "failed", "reason": str(error)[:500]})
 
     def _deliver_channel(self, deliveries):
         """Hook for channels: queue one message per delivery."""
@@ -462,10 +451,16 @@ class CrmCustomerNotification(models.Model):
         # The options are given per call, never as the field's render_options:
         # mail.render.mixin writes into the options dict it is given when it
         # refuses code, which would poison a field-level dict for the process.
-        return self.with_user(self.user_id)._render_field(
-            fname, partner_ids, compute_lang=True,
-            options={"post_process": True} if fname == "body" else None,
-        )
+        try:
+            return self.with_user(self.user_id)._render_field(
+                fname, partner_ids, compute_lang=True,
+                options={"post_process": True} if fname == "body" else None,
+            )
+        except psycopg2.Error:
+            raise
+        except Exception as error:  # noqa: BLE001 - user-written templates raise anything
+            reason = error.args[0] if error.args and isinstance(error.args[0], str) else repr(error)
+            raise TemplateRenderError(reason) from error
 
     def _crm_email_from(self):
         return (self.user_id.email_formatted or self.company_id.email_formatted
@@ -518,8 +513,15 @@ class CrmCustomerNotification(models.Model):
 
     @api.model
     def _cron_send_due(self, chunks=CRON_CHUNKS):
-        """Send up to ``chunks`` chunks of due occurrences; the cron runner
-        commits after each call and calls again while work remains."""
+        """Send up to ``chunks`` chunks of due occurrences (one by default):
+        Odoo's cron runner commits after each call and calls again while
+        ``remaining`` is reported, so a worker killed mid-send loses one
+        chunk of work at most. One worker sends at a time (the others skip)."""
+        self.env["crm.notification.delivery"]._run_sender(self._name, lambda: self._send_due_chunks(chunks))
+        return True
+
+    @api.model
+    def _send_due_chunks(self, chunks):
         now = fields.Datetime.now()
         domain = self._get_due_domain(now)
         done = 0
@@ -537,7 +539,6 @@ class CrmCustomerNotification(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining:
             self._trigger_cron_now()
-        return True
 
     def _trigger_cron_now(self):
         cron = self.env.ref("crm_notifications.ir_cron_customer_notifications", raise_if_not_found=False)

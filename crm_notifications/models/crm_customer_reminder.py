@@ -56,7 +56,7 @@ RECURRENCE_ERRORS = {
 class CrmCustomerReminder(models.Model):
     _name = "crm.customer.reminder"
     _description = "Customer Reminder"
-    _inherit = ["mail.thread", "crm.validated.mixin"]
+    _inherit = ["mail.thread", "crm.validated.mixin", "crm.delivery.source.mixin"]
     _order = "next_date, id"
     _check_company_auto = True
     _crm_int_bounds = {
@@ -130,11 +130,6 @@ class CrmCustomerReminder(models.Model):
         help="Next occurrence to send (UTC). Empty once the repetition has ended.",
     )
     next_occurrences_preview = fields.Text("Next occurrences", compute="_compute_next_occurrences_preview")
-    delivery_ids = fields.One2many(
-        "crm.notification.delivery", compute="_compute_delivery_ids", string="Latest Deliveries",
-        help="The latest deliveries; the Deliveries button lists them all.",
-    )
-    delivery_count = fields.Integer(compute="_compute_delivery_ids")
 
     # ------------------------------------------------------------
     # Computes and constraints
@@ -152,9 +147,6 @@ class CrmCustomerReminder(models.Model):
             reminder.next_occurrences_preview = "\n".join(
                 reminder._format_local(date) for date in dates
             ) or _("No occurrence left.")
-
-    def _compute_delivery_ids(self):
-        self.env["crm.notification.delivery"]._compute_deliveries_of(self)
 
     @api.constrains(*SCHEDULE_FIELDS)
     def _check_recurrence(self):
@@ -237,14 +229,6 @@ class CrmCustomerReminder(models.Model):
         except rec.RecurrenceError as error:
             raise ValidationError(self._recurrence_error_message(error)) from error
 
-    def action_view_deliveries(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_notifications.crm_notification_delivery_action"
-        )
-        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
-        action["context"] = {}
-        return action
 
     # ------------------------------------------------------------
     # Scheduling and delivery
@@ -287,6 +271,11 @@ class CrmCustomerReminder(models.Model):
     def _cron_send_due_reminders(self, batch_size=CRON_BATCH_SIZE):
         """Send one batch of due occurrences; Odoo's cron runner commits after
         each call and calls again while ``remaining`` is reported."""
+        self.env["crm.notification.delivery"]._run_sender(self._name, lambda: self._send_due_batch(batch_size))
+        return True
+
+    @api.model
+    def _send_due_batch(self, batch_size):
         now = fields.Datetime.now()
         domain = self._get_due_domain(now)
         reminders = self._lock_for_sending(self.search(domain, limit=batch_size))
@@ -294,7 +283,6 @@ class CrmCustomerReminder(models.Model):
             reminders._send_due_occurrences(now)
         remaining = self.search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(reminders), remaining=remaining)
-        return True
 
     def _lock_for_sending(self, reminders):
         """The reminders of the batch no other worker is sending right now."""

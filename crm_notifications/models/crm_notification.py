@@ -73,6 +73,7 @@ class CrmNotification(models.Model):
             ("reminder", "Customer reminder"),
             ("activity_reminder", "Activity reminder"),
             ("activity_late", "Late activity"),
+            ("delivery_failed", "Delivery failed"),
         ],
         required=True,
         default="assigned",

@@ -15,17 +15,52 @@ database transaction (``mail.mail``, ``crm.notification``, ``sms.sms``), so:
 * two workers claiming the same delivery at once: the second INSERT waits on
   the unique index until the first transaction ends, then inserts nothing (or
   inserts, if the first one rolled back).
+
+Past the claim, a delivery follows what really happened to its send:
+``queued`` (an e-mail or SMS waiting in Odoo's queue) → ``sent`` (accepted by
+the SMTP server or IAP; in-app notifications are sent at once) → ``failed``
+(refused for good, with the reason) or ``bounced`` (Odoo's bounce handling).
+An e-mail whose sending worker died between the SMTP server's answer and the
+commit is ``uncertain``: it may or may not have left, so it is neither sent
+again nor called sent (see ``mail_mail.py``). ``skipped`` deliveries were
+decided against (no address, opted out).
 """
 
-from odoo import api, fields, models
+import logging
+import re
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+_logger = logging.getLogger(__name__)
+
 CHANNELS = [("inapp", "In-app"), ("email", "E-mail"), ("sms", "SMS")]
-STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
+STATES = [
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("bounced", "Bounced"),
+    ("uncertain", "Uncertain"),
+    ("skipped", "Skipped"),
+]
+# Transient SMTP failures (server down, 4xx) are tried again after these
+# delays, then the delivery fails: about 1 h 15 min in all.
+RETRY_DELAYS = (
+    timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5),
+    timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40),
+)
 # Column order matters for the index behind the constraint: with the
 # recipient last, "the highest recipient already done for this occurrence"
 # (how a group send resumes) is one index probe.
+# SMTP reply codes in Odoo's failure reasons: "(451, b'4.3.0 Try later')",
+# "{'a@example.com': (550, b'5.1.1 Unknown user')}"
+SMTP_CODE = re.compile(r"\((\d{3}),")
 LATEST_DELIVERIES = 200
+# first key of the addon's advisory locks (the second one hashes the sender)
+ADVISORY_LOCK_NAMESPACE = 0x6372
 UNIQUE_KEY = ("res_model", "res_id", "occurrence_date", "channel", "partner_id")
 # sources whose deliveries their readers may read (record rules): the
 # relational field that mirrors res_model/res_id for each
@@ -55,8 +90,14 @@ class CrmNotificationDelivery(models.Model):
     channel = fields.Selection(CHANNELS, required=True)
     # UTC, the occurrence being delivered (not the time of the send)
     occurrence_date = fields.Datetime("Occurrence", required=True)
-    state = fields.Selection(STATES, required=True, default="sent")
+    state = fields.Selection(STATES, required=True, default="queued", index=True)
     reason = fields.Char()
+    # sends of the e-mail whose outcome is known: transient failures are
+    # retried with backoff; crm.notification.send.attempt tells an attempt
+    # that never got its outcome recorded
+    attempt_count = fields.Integer("Attempts", readonly=True)
+    # the e-mail's Message-Id once sent, for bounces (the mail may be deleted)
+    message_id = fields.Char("Message-Id", index="btree_not_null", groups="base.group_system")
     # what the record rules look at: the company the send was made for, and
     # the source as a real relation (rules cannot follow res_model/res_id)
     company_id = fields.Many2one("res.company", string="Company", index="btree_not_null")
@@ -106,7 +147,8 @@ class CrmNotificationDelivery(models.Model):
         :param values_list: list of dicts with the keys ``res_model``,
             ``res_id``, ``partner_id``, ``channel``, ``occurrence_date``
             (UTC, naive datetime or string) and optionally ``state``
-            (``'sent'`` by default), ``reason``, ``res_name`` (the source's
+            (by default ``'sent'`` in-app, ``'queued'`` by e-mail and SMS,
+            see ``_initial_state``), ``reason``, ``res_name`` (the source's
             display name when missing), ``user_id``, ``mail_id``,
             ``notification_id``, ``sms_uuid``, ``company_id`` (the source's
             ``company_id`` when missing).
@@ -115,9 +157,9 @@ class CrmNotificationDelivery(models.Model):
             already logged, by an earlier run, by a concurrent worker or
             earlier in the same list, are left out.
 
-        The caller sends to the returned deliveries only, inside the same
-        transaction, usually claiming them ``'sent'`` and writing
-        ``'failed'`` with a reason on those whose send fails.
+        The caller queues the sends of the returned deliveries only, inside
+        the same transaction; the queues report their outcome later
+        (``_mails_sent``, ``_mails_failed``, the SMS glue).
 
         The ORM's ``create`` cannot do this: it would raise on the first
         duplicate and abort the whole batch, and costs one INSERT per 100 rows.
@@ -127,7 +169,7 @@ class CrmNotificationDelivery(models.Model):
         for values in values_list:
             if values["channel"] not in dict(CHANNELS):
                 raise ValueError(f"Unknown delivery channel {values['channel']!r}")
-            if values.get("state", "sent") not in dict(STATES):
+            if values.get("state", "queued") not in dict(STATES):
                 raise ValueError(f"Unknown delivery state {values['state']!r}")
         res_names, companies = self._source_names(values_list)
         columns = {
@@ -141,7 +183,7 @@ class CrmNotificationDelivery(models.Model):
                 "timestamp",
                 [fields.Datetime.to_datetime(v["occurrence_date"]) for v in values_list],
             ),
-            "state": ("varchar", [v.get("state") or "sent" for v in values_list]),
+            "state": ("varchar", [v.get("state") or self._initial_state(v["channel"]) for v in values_list]),
             "reason": ("varchar", [v.get("reason") or None for v in values_list]),
             "mail_id": ("int4", [v.get("mail_id") or None for v in values_list]),
             "notification_id": ("int4", [v.get("notification_id") or None for v in values_list]),
@@ -171,9 +213,50 @@ class CrmNotificationDelivery(models.Model):
                 key=SQL(", ").join(SQL.identifier(name) for name in UNIQUE_KEY),
                 now=now,
                 uid=self.env.uid,
-            )
+            ),
+            # a conflict with a concurrent worker's claim is a serialization
+            # failure that _run_sender handles, not an error to log
+            log_exceptions=False,
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _run_sender(self, sender, send):
+        """Run ``send()``, one batch of a sending cron, as the only worker
+        sending for ``sender`` (see ``_try_sender_lock``). Rows changed by
+        another process since this transaction's snapshot (PostgreSQL's
+        repeatable read refuses to claim or lock them) end the batch quietly:
+        the cron runner calls again, on a fresh snapshot."""
+        if not self._try_sender_lock(sender):
+            return
+        try:
+            with self.env.cr.savepoint():
+                send()
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("%s: rows changed by another worker meanwhile, resuming on the next call", sender)
+            # "some done, some remaining" makes the runner call again at once
+            self.env["ir.cron"]._notify_progress(done=1, remaining=1)
+
+    @api.model
+    def _try_sender_lock(self, sender):
+        """Whether this transaction may send for ``sender`` (a cron's name):
+        one worker at a time. Another one (a second cron worker, a manual
+        run) gets False at once and leaves the work to the holder, instead of
+        claiming the same rows and failing on them. Released at commit."""
+        self.env.cr.execute(SQL(
+            "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", ADVISORY_LOCK_NAMESPACE,
+            f"crm_notifications.{sender}",
+        ))
+        locked = self.env.cr.fetchone()[0]
+        if not locked:
+            _logger.info("%s: another worker is sending, leaving it the work", sender)
+        return locked
+
+    @api.model
+    def _initial_state(self, channel):
+        """In-app notifications are delivered by their very insertion; the
+        other channels wait in Odoo's queues."""
+        return "sent" if channel == "inapp" else "queued"
 
     @api.model
     def _log_skipped(self, values_list):
@@ -188,14 +271,22 @@ class CrmNotificationDelivery(models.Model):
 
     @api.model
     def _compute_deliveries_of(self, sources, limit=LATEST_DELIVERIES):
-        """Fill ``delivery_ids`` (the latest ``limit`` ones) and
-        ``delivery_count`` of ``sources``: a group send logs a row per member,
-        which a form must not load whole."""
-        counts = dict(self._read_group(
-            [("res_model", "=", sources._name), ("res_id", "in", sources.ids)], ["res_id"], ["__count"]
-        )) if sources.ids else {}
+        """Fill ``delivery_ids`` (the latest ``limit`` ones), ``delivery_count``
+        and the counts per state of ``sources`` (crm.delivery.source.mixin),
+        in one grouped query: a group send logs a row per member, which a
+        form must not load whole."""
+        counts = {}
+        if sources.ids:
+            for res_id, state, count in self._read_group(
+                [("res_model", "=", sources._name), ("res_id", "in", sources.ids)], ["res_id", "state"], ["__count"]
+            ):
+                counts.setdefault(res_id, {})[state] = count
+        state_fields = sources._delivery_state_fields()
         for source in sources:
-            source.delivery_count = counts.get(source.id, 0)
+            source_counts = counts.get(source.id, {})
+            source.delivery_count = sum(source_counts.values())
+            for state, fname in state_fields.items():
+                source[fname] = source_counts.get(state, 0)
             source.delivery_ids = self.search(
                 [("res_model", "=", sources._name), ("res_id", "=", source.id)], limit=limit
             ) if source.id and source.delivery_count else self.browse()
@@ -242,3 +333,89 @@ class CrmNotificationDelivery(models.Model):
             else companies.get((values["res_model"], values["res_id"])) or None
             for values in values_list
         ]
+
+    # ------------------------------------------------------------
+    # Outcome of the queued e-mails (reported by mail.mail)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _of_mails(self, mails):
+        return self.sudo().search([("mail_id", "in", mails.ids)]) if mails else self.sudo().browse()
+
+    def _mails_sent(self):
+        """The SMTP server accepted the mails of these deliveries."""
+        for delivery in self.sudo():
+            mail = delivery.mail_id
+            delivery.write({
+                "state": "sent", "reason": False, "attempt_count": delivery.attempt_count + 1,
+                "message_id": mail.message_id,
+            })
+
+    def _mails_failed(self, failure_type, failure_reason):
+        """The mails of these deliveries were not accepted. Transient
+        failures (server unreachable, 4xx) go back to the queue after a
+        growing delay; permanent ones (5xx, invalid address) and the last
+        attempt fail the delivery with the reason."""
+        now = fields.Datetime.now()
+        failed = self.browse()
+        for delivery in self.sudo():
+            mail = delivery.mail_id
+            reason = failure_reason or mail.failure_reason or failure_type or _("Unknown error")
+            attempt = delivery.attempt_count + 1
+            if self._is_transient(failure_type, reason) and attempt <= len(RETRY_DELAYS):
+                retry_at = now + RETRY_DELAYS[attempt - 1]
+                mail.write({"state": "outgoing", "scheduled_date": retry_at})
+                delivery.write({
+                    "state": "queued", "attempt_count": attempt,
+                    "reason": _("Attempt %(attempt)s failed, retrying at %(at)s UTC: %(reason)s",
+                                attempt=attempt, at=fields.Datetime.to_string(retry_at), reason=reason),
+                })
+                self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(at=retry_at)
+            else:
+                delivery.write({"state": "failed", "attempt_count": attempt, "reason": reason})
+                failed |= delivery
+        if failed:
+            failed._notify_failed()
+
+    @api.model
+    def _is_transient(self, failure_type, reason):
+        """Worth another try: the server could not be reached, or every SMTP
+        reply code in the reason is a 4xx."""
+        if failure_type == "mail_smtp":
+            return True
+        codes = SMTP_CODE.findall(reason or "")
+        return bool(codes) and all(code.startswith("4") for code in codes)
+
+    def _mails_uncertain(self):
+        """The worker sending these mails died between handing them to the
+        SMTP server and recording the answer: they may have left. Neither
+        sent again (a duplicate at the customer) nor called sent."""
+        for delivery in self.sudo():
+            delivery.mail_id.write({
+                "state": "exception", "failure_type": "unknown",
+                "failure_reason": _("Uncertain: the sending process stopped while the mail server was answering; "
+                                    "not sent again, to avoid a duplicate."),
+            })
+            delivery.write({
+                "state": "uncertain", "attempt_count": delivery.attempt_count + 1,
+                "reason": _("The sending process stopped while the mail server was answering: the e-mail may or "
+                            "may not have been delivered, and is not sent again."),
+            })
+            _logger.warning("Delivery %s: e-mail %s uncertain (worker stopped during the SMTP exchange)",
+                            delivery.id, delivery.mail_id.id)
+        self._notify_failed()
+
+    @api.model
+    def _mark_bounced(self, message_ids, reason):
+        """Odoo's bounce handling found bounces of these Message-Ids."""
+        deliveries = self.sudo().search([("message_id", "in", list(message_ids))]) if message_ids else self
+        deliveries.write({"state": "bounced", "reason": reason})
+        deliveries._notify_failed()
+
+    def _notify_failed(self):
+        """Hook: deliveries that did not reach their recipient (failed,
+        bounced, uncertain). Activity alerts tell the administrators."""
+        for model, deliveries in self.grouped("res_model").items():
+            source = self.env[model]
+            if hasattr(source, "_crm_deliveries_failed"):
+                source._crm_deliveries_failed(deliveries)

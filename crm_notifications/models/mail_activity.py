@@ -138,6 +138,12 @@ class MailActivity(models.Model):
         """Send one batch of due reminders and one of due escalations; Odoo's
         cron runner commits after the call and calls again at once while
         ``remaining`` is reported."""
+        self.env["crm.notification.delivery"]._run_sender(
+            "activity_alerts", lambda: self._crm_alerts_send_batch(batch_size))
+        return True
+
+    @api.model
+    def _crm_alerts_send_batch(self, batch_size):
         now = fields.Datetime.now()
         done = remaining = 0
         for kind in ALERT_KINDS:
@@ -150,7 +156,6 @@ class MailActivity(models.Model):
                 # exactly would cost a scan the partial index cannot bound.
                 remaining += 1
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return True
 
     @api.model
     def _crm_alerts_query(self, kind, now):
@@ -333,6 +338,32 @@ class MailActivity(models.Model):
         notifications = Notification._insert_rows(rows, titles)
         Notification._schedule_unread_count(deliveries.user_id)
         deliveries._link_sends("notification_id", notifications.ids)
+
+    @api.model
+    def _crm_deliveries_failed(self, deliveries):
+        """Alert e-mails that did not reach their recipient (failed, bounced,
+        uncertain): the settings administrators of the company are told in
+        their bell, which opens the delivery and its reason."""
+        deliveries = deliveries.filtered(lambda delivery: delivery.channel == "email")
+        if not deliveries:
+            return
+        admins = self.env.ref("base.group_system").sudo().users.filtered(lambda user: user.active and not user.share)
+        Notification = self.env["crm.notification"].sudo()
+        rows, titles = [], []
+        for delivery in deliveries:
+            for admin in admins.filtered(lambda user, d=delivery: not d.company_id or d.company_id in user.company_ids):
+                env = self.with_context(lang=admin.lang or "en_US").env
+                state = dict(delivery._fields["state"]._description_selection(env))[delivery.state]
+                rows.append({
+                    "user_id": admin.id, "res_model": delivery._name, "res_id": delivery.id,
+                    "res_name": delivery.res_name, "event": "delivery_failed", "rule_id": None, "message_id": None,
+                    "author_id": None, "body": delivery.reason,
+                })
+                titles.append(env._("Activity alert e-mail %(state)s: %(recipient)s, %(name)s", state=state.lower(),
+                                    recipient=delivery.partner_id.name, name=delivery.res_name))
+        if rows:
+            Notification._insert_rows(rows, titles)
+            Notification._schedule_unread_count(admins)
 
     def _crm_alert_deliver_email(self, kind, deliveries):
         values_list = []

@@ -1,5 +1,32 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import models
+"""The e-mails of the delivery log, through Odoo's mail queue, exactly once
+at the recipient.
+
+Odoo's queue is at least once: a worker killed between the SMTP server's
+"250" and its commit (``limit_time_real`` does it routinely) leaves the mail
+``outgoing``, and the next run sends it again. For the mails of the delivery
+log, ``ir.mail_server.send_email`` first commits, on a cursor of its own, an
+attempt (``crm.notification.send.attempt``: the mail and the attempt's number);
+the outcome, committed by the queue, raises the delivery's ``attempt_count``
+to that number. A mail still waiting whose last attempt is above its count
+got no outcome: it is *uncertain*, may have left, so it is not sent again,
+and its delivery says so.
+
+The outcome goes to the delivery log: sent, retried later when the failure
+is transient (server unreachable, 4xx), failed with the reason otherwise.
+"""
+
+import logging
+import threading
+
+import psycopg2
+
+from odoo import api, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+ATTEMPTS_KEY = "crm_attempt_mail_ids"
 
 
 class MailMail(models.Model):
@@ -9,24 +36,85 @@ class MailMail(models.Model):
     # model/res_id is the source of the delivery)
     _crm_delivery_source_models = ("crm.customer.reminder", "crm.customer.notification", "mail.activity")
 
-    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
-        # The mail queue sends after the cron committed its deliveries as
-        # sent: an SMTP failure is reported back here, and a failed mail
-        # retried later (exception -> outgoing -> sent) sets its deliveries
-        # back to sent. Every mail of Odoo passes here: only ours cost a query.
-        ours = self.filtered(lambda mail: mail.model in self._crm_delivery_source_models)
+    def _crm_ours(self):
+        # every mail of Odoo passes here: reading model costs nothing more,
+        # the queue fetches the whole row anyway
+        return self.filtered(lambda mail: mail.model in self._crm_delivery_source_models)
+
+    @api.model
+    def process_email_queue(self, ids=None, batch_size=1000):
+        self._crm_settle_interrupted_sends()
+        return super().process_email_queue(ids=ids, batch_size=batch_size)
+
+    @api.model
+    def _crm_settle_interrupted_sends(self):
+        """Mails handed to an SMTP server by a worker that died before
+        recording the answer: their delivery is uncertain. A mail whose row
+        is locked is being sent right now by a live worker: not settled.
+        Attempts whose outcome is known are cleaned up on the way."""
+        Delivery = self.env["crm.notification.delivery"].sudo()
+        Delivery.flush_model(["attempt_count", "state", "mail_id"])
+        self.flush_model(["state"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    """SELECT d.id FROM crm_notification_send_attempt a
+                         JOIN crm_notification_delivery d ON d.mail_id = a.mail_id
+                         JOIN mail_mail m ON m.id = a.mail_id
+                        WHERE a.attempt > COALESCE(d.attempt_count, 0) AND d.state = 'queued'
+                          AND m.state IN ('outgoing', 'exception')
+                          FOR UPDATE OF m SKIP LOCKED"""), log_exceptions=False)
+                ids = [row[0] for row in self.env.cr.fetchall()]
+                self.env.cr.execute(SQL(
+                    """DELETE FROM crm_notification_send_attempt a
+                        WHERE NOT EXISTS (SELECT 1 FROM crm_notification_delivery d
+                                           WHERE d.mail_id = a.mail_id AND a.attempt > COALESCE(d.attempt_count, 0))"""),
+                    log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            # another worker settled or sent them since this transaction began
+            return
+        if ids:
+            Delivery.browse(ids)._mails_uncertain()
+
+    def _send(self, auto_commit=False, raise_exception=False, smtp_session=None, alias_domain_id=False,
+              mail_server=False, post_send_callback=None):
+        ours = self._crm_ours()
+        mails = self
         if ours:
-            deliveries = self.env["crm.notification.delivery"].sudo().search([("mail_id", "in", ours.ids)])
-            if failure_type:
-                # send() reports a connection failure without a reason: it
-                # wrote it on the mail just before
-                for mail in ours:
-                    deliveries.filtered(lambda d, mail=mail: d.mail_id == mail).write({
-                        "state": "failed", "reason": failure_reason or mail.failure_reason or failure_type,
-                    })
-            else:
-                deliveries.filtered(lambda d: d.state == "failed" and d.mail_id.state == "sent").write({
-                    "state": "sent", "reason": False,
-                })
+            # ir.mail_server.send_email records the attempt of these mails
+            mails = self.with_context(**{ATTEMPTS_KEY: {mail.message_id: mail.id for mail in ours}})
+        return super(MailMail, mails)._send(
+            auto_commit=auto_commit, raise_exception=raise_exception, smtp_session=smtp_session,
+            alias_domain_id=alias_domain_id, mail_server=mail_server, post_send_callback=post_send_callback,
+        )
+
+    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+        ours = self._crm_ours()
+        if ours:
+            Delivery = self.env["crm.notification.delivery"]
+            sent = ours.filtered(lambda mail: mail.state == "sent")
+            Delivery._of_mails(sent)._mails_sent()
+            Delivery._of_mails(ours - sent)._mails_failed(failure_type, failure_reason)
         return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason,
                                                  failure_type=failure_type)
+
+    @api.model
+    def _crm_record_attempt(self, mail_id):
+        """Commit, before the SMTP exchange, that ``mail_id`` is being sent,
+        on a cursor of its own (the queue's transaction commits only after
+        the server answered). In tests nothing may be committed: same
+        cursor."""
+        query = SQL(
+            """INSERT INTO crm_notification_send_attempt (mail_id, attempt, date)
+               SELECT mail_id, COALESCE(attempt_count, 0) + 1, now() AT TIME ZONE 'UTC'
+                 FROM crm_notification_delivery WHERE mail_id = %s
+               ON CONFLICT (mail_id) DO UPDATE SET attempt = EXCLUDED.attempt, date = EXCLUDED.date""",
+            mail_id)
+        if getattr(threading.current_thread(), "testing", False):
+            self.env["crm.notification.delivery"].flush_model(["attempt_count", "mail_id"])
+            self.env.cr.execute(query)
+            return
+        with self.env.registry.cursor() as cr:
+            # never wait long on a lock: the mail waits for the next run instead
+            cr.execute("SET LOCAL lock_timeout = '5s'")
+            cr.execute(query)

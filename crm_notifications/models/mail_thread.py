@@ -1,9 +1,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import models
+from odoo import _, api, models
 
 
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
+
+    @api.model
+    def _routing_handle_bounce(self, email_message, message_dict):
+        # a bounce of a delivery log e-mail marks its delivery bounced (the
+        # mail itself may be deleted by then: the log keeps its Message-Id)
+        res = super()._routing_handle_bounce(email_message, message_dict)
+        if message_dict.get("bounced_msg_ids"):
+            self.env["crm.notification.delivery"]._mark_bounced(
+                message_dict["bounced_msg_ids"],
+                _("Bounced: %s", message_dict.get("bounced_email") or message_dict.get("email_from") or ""),
+            )
+        return res
 
     def _message_post_after_hook(self, message, msg_values):
         res = super()._message_post_after_hook(message, msg_values)

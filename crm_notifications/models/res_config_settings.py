@@ -111,6 +111,8 @@ class ResConfigSettings(models.TransientModel):
                 server.write(values)
         elif values.get("smtp_host"):
             values.setdefault("name", _("Activity alerts (%s)", values["smtp_host"]))
+            # set up here for the alerts: not the default of Odoo's other mail
+            values["crm_alerts_only"] = True
             server = server.create(values)
             self.company_id.crm_activity_mail_server_id = server
         self.invalidate_recordset()

@@ -5,6 +5,7 @@ from . import test_security
 from . import test_security_rpc
 from . import test_notification_performance
 from . import test_notification_delivery
+from . import test_delivery_outcome
 from . import test_ui
 from . import test_customer_reminder
 from . import test_customer_notification

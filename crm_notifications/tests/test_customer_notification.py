@@ -50,12 +50,13 @@ class CustomerNotificationCase(CrmNotificationCase):
 class TestCustomerNotification(CustomerNotificationCase):
 
     def test_individual_now(self):
-        """Sent on validate, rendered for the customer, logged, then view-only."""
+        """Sent on validate, rendered for the customer, logged (queued, then
+        sent once the mail queue got the SMTP server's answer), then view-only."""
         notification = self.make()
         notification.action_send()
         self.assertEqual(notification.state, "sent")
         delivery = self.deliveries(notification)
-        self.assertEqual((delivery.partner_id, delivery.state), (self.ana, "sent"))
+        self.assertEqual((delivery.partner_id, delivery.state), (self.ana, "queued"))
         mail = delivery.mail_id
         self.assertEqual(mail.subject, "Hello Ana Lopes")
         self.assertIn("Dear Ana Lopes, your order shipped.", mail.body_html)
@@ -63,6 +64,9 @@ class TestCustomerNotification(CustomerNotificationCase):
         with self.assertRaisesRegex(UserError, "was sent: duplicate it"):
             notification.name = "Changed"
         notification.with_context(lang="en_US").read(["name", "body", "state"])
+        message_id = mail.message_id
+        self.env["mail.mail"].process_email_queue()
+        self.assertEqual((delivery.state, delivery.message_id), ("sent", message_id))
 
     def test_individual_in_customer_language(self):
         notification = self.make(partner_id=self.jean.id)
@@ -93,7 +97,7 @@ class TestCustomerNotification(CustomerNotificationCase):
         notification.action_send()
         self.run_cron()
         self.assertEqual(notification.state, "sent")
-        sent = self.deliveries(notification, state="sent")
+        sent = self.deliveries(notification, state="queued")
         self.assertEqual(sent.partner_id, self.ana | self.jean)
         skipped = {d.partner_id: d.reason for d in self.deliveries(notification, state="skipped")}
         self.assertEqual(skipped, {
@@ -110,7 +114,7 @@ class TestCustomerNotification(CustomerNotificationCase):
         notification.action_send()
         self.run_cron()
         self.assertEqual(self.deliveries(notification, partner_id=self.ana.id).reason, "Archived contact")
-        self.assertEqual(self.deliveries(notification, state="sent").partner_id, self.jean)
+        self.assertEqual(self.deliveries(notification, state="queued").partner_id, self.jean)
         self.assertEqual(len(self.deliveries(notification)), 5)
 
     def test_group_scheduled(self):

@@ -59,7 +59,7 @@ class TestNotificationDelivery(CrmNotificationCase):
             "partner_id": self.customer.id,
             "user_id": False,
             "occurrence_date": OCCURRENCE,
-            "state": "sent",
+            "state": "queued",
             "reason": False,
         }])
         self.assertTrue(email.date)
@@ -75,7 +75,7 @@ class TestNotificationDelivery(CrmNotificationCase):
     def test_duplicates_inside_one_batch(self):
         claimed = self.Delivery._claim([self.values(), self.values(state="failed", reason="second")])
         self.assertEqual(len(claimed), 1)
-        self.assertEqual(claimed.state, "sent")
+        self.assertEqual(claimed.state, "queued")
 
     def test_mixed_batch_returns_only_new_rows(self):
         first = self.Delivery._claim([self.values()])
@@ -152,7 +152,7 @@ class TestNotificationDelivery(CrmNotificationCase):
         """Read-only for everybody: a delivery is read by its recipient (here
         B), written by nobody."""
         claimed = self.Delivery._claim([self.values(user_id=self.user_b.id)])
-        self.assertEqual(claimed.with_user(self.user_b).state, "sent")
+        self.assertEqual(claimed.with_user(self.user_b).state, "queued")
         with self.assertRaises(AccessError):
             claimed.with_user(self.user_c).state  # noqa: B018 - reading is what is refused
         with self.assertRaises(AccessError):

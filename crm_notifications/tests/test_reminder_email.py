@@ -17,8 +17,8 @@ OCCURRENCE = datetime(2027, 1, 4, 8, 0)
 SUBJECT = "Reminder: Renew the contract (Nordic Wood)"
 
 
-@tagged("post_install", "-at_install")
-class TestReminderEmailSmtp(SmtpSinkMixin, CustomerReminderCase):
+class ReminderEmailCase(SmtpSinkMixin, CustomerReminderCase):
+    """E-mail reminders due, and Odoo's mail queue to the sink."""
 
     sink_sender = "reminders@example.com"
 
@@ -63,6 +63,10 @@ class TestReminderEmailSmtp(SmtpSinkMixin, CustomerReminderCase):
             self.assertEqual(message["Subject"], SUBJECT)
             self.assertIn("Call Jana about the renewal", message.get_body(("html",)).get_content())
 
+
+@tagged("post_install", "-at_install")
+class TestReminderEmailSmtp(ReminderEmailCase):
+
     def test_sent_to_every_receiver(self):
         _reminder, deliveries = self.make_due(message="Call Jana about the renewal")
         self.assertFalse(self.sink.messages, "the cron only queues")
@@ -92,28 +96,39 @@ class TestReminderEmailSmtp(SmtpSinkMixin, CustomerReminderCase):
         self.assertEqual(set((deliveries - refused).mail_id.mapped("state")), {"sent"})
 
     def test_server_down_then_back(self):
-        """Server down: the mails stay in the queue (state ``exception``) and
-        the deliveries with them; back up, Odoo's retry sends each one once,
-        and neither the queue nor the reminder cron sends anything twice."""
+        """Server down: a transient failure. The mails go back to the queue
+        for later (30 s, then longer), the deliveries stay queued with the
+        reason; back up, the queue sends each one once, by itself."""
         reminder, deliveries = self.make_due(message="Call Jana about the renewal")
         mails = deliveries.mail_id
         self.sink.stop()
-        self.process_queue()
+        with freeze_time("2027-01-04 08:02:00"):
+            self.process_queue()
         self.assertFalse(self.sink.messages)
-        self.assertEqual(set(mails.mapped("state")), {"exception"})
-        for mail in mails:
-            self.assertIn("Connection refused", mail.failure_reason)
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+        self.assertEqual(set(mails.mapped("scheduled_date")), {datetime(2027, 1, 4, 8, 2, 30)})
+        self.assertEqual(set(deliveries.mapped("state")), {"queued"})
+        self.assertEqual(set(deliveries.mapped("attempt_count")), {1})
+        for delivery in deliveries:
+            self.assertIn("Attempt 1 failed, retrying at 2027-01-04 08:02:30 UTC", delivery.reason)
+            self.assertIn("Connection refused", delivery.reason)
         self.assertEqual(self.deliveries(reminder), deliveries, "no delivery lost")
         self.assertEqual(deliveries.mail_id, mails)
+        # the retry is due at 08:02:30: the queue's cron is woken up for it
+        trigger = self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", self.env.ref("mail.ir_cron_mail_scheduler_action").id)], order="id desc", limit=1)
+        self.assertEqual(trigger.call_at, datetime(2027, 1, 4, 8, 2, 30))
 
         self.sink.start()
-        self.process_queue()  # the queue takes outgoing mails only: no automatic retry
+        with freeze_time("2027-01-04 08:02:10"):
+            self.process_queue()  # not due yet
         self.assertFalse(self.sink.messages)
-        mails.action_retry()  # the mail's Retry button: exception -> outgoing
-        self.process_queue()
+        with freeze_time("2027-01-04 08:02:31"):
+            self.process_queue()
         self.assert_received_once(deliveries)
         self.assertEqual(set(mails.mapped("state")), {"sent"})
         self.assertEqual(set(deliveries.mapped("state")), {"sent"})
+        self.assertEqual(set(deliveries.mapped("attempt_count")), {2})
 
         # the same occurrence claimed again (a second worker, a re-run after
         # a crash): the delivery log sends nothing twice

@@ -115,7 +115,7 @@ class TestTemplateGuard(SenderCase):
         )
         notification.action_send()
         self.run_cron()
-        subjects = set(self.deliveries(notification, state="sent").mail_id.mapped("subject"))
+        subjects = set(self.deliveries(notification, state="queued").mail_id.mapped("subject"))
         self.assertEqual(subjects, {"Edith Editor / not superuser"})
 
     @mute_logger("odoo.addons.mail.models.mail_render_mixin")
@@ -178,7 +178,7 @@ class TestSender(SenderCase):
         self.run_cron()
         skipped = self.deliveries(notification, partner_id=foreign.id)
         self.assertEqual((skipped.state, skipped.reason), ("skipped", "Not visible to the sender (access rights)"))
-        self.assertEqual(self.deliveries(notification, state="sent").partner_id, self.ana | self.jean)
+        self.assertEqual(self.deliveries(notification, state="queued").partner_id, self.ana | self.jean)
 
     def test_state_dates_and_sender_only_through_the_actions(self):
         notification = self.make_as(self.all_docs)

@@ -23,7 +23,8 @@ class CrmNotificationDelivery(models.Model):
     def _update_from_sms(self, sms_records):
         """Report the outcome of sent ``sms.sms`` on their deliveries: SMS in
         error mark their deliveries failed with the failure type as reason;
-        SMS accepted by IAP (e.g. resent after a failure) mark them sent."""
+        SMS accepted by IAP (queued until then, or resent after a failure)
+        mark them sent."""
         sms_records = sms_records.filtered("uuid")
         if not sms_records:
             return
@@ -43,7 +44,7 @@ class CrmNotificationDelivery(models.Model):
                            failure=labels.get(failure, failure), code=failure)
                 if delivery.state != "failed" or delivery.reason != reason:
                     delivery.write({"state": "failed", "reason": reason})
-            elif sms.state in sent_states and delivery.state == "failed":
+            elif sms.state in sent_states and delivery.state in ("queued", "failed"):
                 delivery.write({"state": "sent", "reason": False})
 
     def _update_from_sms_reports(self, message_statuses):

@@ -35,7 +35,7 @@ class TestCustomerNotificationSms(CustomerNotificationCase, SMSCase):
                                  body=Markup('<p>Hi <t t-out="object.name"/>, your parcel left.</p>'))
         notification.action_send()
         self.run_cron()
-        sent = self.deliveries(notification, state="sent")
+        sent = self.deliveries(notification, state="queued")
         self.assertEqual(sent.partner_id, self.sms_ok | self.sms_phone)
         sms = self.env["sms.sms"].sudo().search([("uuid", "in", sent.mapped("sms_uuid"))])
         self.assertEqual(sorted(sms.mapped("number")), ["+32470112233", "+33612345678"])

@@ -47,7 +47,7 @@ class TestReminderSms(ReminderSmsCase):
         with freeze_time(DUE):
             self.run_cron()
         delivery = self.deliveries(reminder)
-        self.assertRecordValues(delivery, [{"channel": "sms", "state": "sent", "user_id": self.sup_north.id}])
+        self.assertRecordValues(delivery, [{"channel": "sms", "state": "queued", "user_id": self.sup_north.id}])
         sms = self.sms_of(delivery)
         self.assertEqual(len(sms), 1)
         self.assertRecordValues(sms, [{"number": "+32470123456", "partner_id": self.sup_north.partner_id.id,
@@ -82,7 +82,7 @@ class TestReminderSms(ReminderSmsCase):
             sms = self.sms_of(mine.filtered(lambda d: d.channel == "sms"))
             self.assertEqual(sms.partner_id, user.partner_id)
             self.assertEqual(sms.number, reminder._sms_number(user))
-        self.assertTrue(all(deliveries.mapped(lambda d: d.state == "sent")))
+        self.assertEqual(set(deliveries.mapped("state")), {"queued"})
 
     def test_missing_number_refused(self):
         self.sup_north.write({"mobile": False, "phone": False})
@@ -129,7 +129,8 @@ class TestReminderSms(ReminderSmsCase):
         self.assertEqual(reminder.next_date, False)
 
     def test_send_through_iap(self):
-        """The queue's send reaches IAP (mocked); the delivery stays sent."""
+        """The queue's send reaches IAP (Odoo's SMS gateway mock): the delivery
+        turns from queued to sent."""
         reminder = self.make_sms()
         with freeze_time(DUE):
             self.run_cron()

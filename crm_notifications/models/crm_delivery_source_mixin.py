@@ -1,0 +1,45 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+# the delivery states counted on a source, as its statistics
+COUNTED_STATES = ("queued", "sent", "failed", "bounced", "uncertain", "skipped")
+
+
+class CrmDeliverySourceMixin(models.AbstractModel):
+    """What sends through the delivery log (customer reminders, customer
+    notifications): its latest deliveries and their counts per state, as
+    mass_mailing's statistics, and the action listing them."""
+
+    _name = "crm.delivery.source.mixin"
+    _description = "Source of Deliveries"
+
+    delivery_ids = fields.One2many(
+        "crm.notification.delivery", compute="_compute_deliveries", string="Latest Deliveries",
+        help="The latest deliveries; the Deliveries button lists them all.",
+    )
+    delivery_count = fields.Integer("Deliveries", compute="_compute_deliveries")
+    delivery_queued_count = fields.Integer("Queued", compute="_compute_deliveries")
+    delivery_sent_count = fields.Integer("Sent", compute="_compute_deliveries")
+    delivery_failed_count = fields.Integer("Failed", compute="_compute_deliveries")
+    delivery_bounced_count = fields.Integer("Bounced", compute="_compute_deliveries")
+    delivery_uncertain_count = fields.Integer("Uncertain", compute="_compute_deliveries")
+    delivery_skipped_count = fields.Integer("Skipped", compute="_compute_deliveries")
+
+    def _compute_deliveries(self):
+        self.env["crm.notification.delivery"]._compute_deliveries_of(self)
+
+    def action_view_deliveries(self):
+        """The deliveries of this source; of one state with the context key
+        ``delivery_state`` (the statistics buttons)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_notifications.crm_notification_delivery_action")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        state = self.env.context.get("delivery_state")
+        if state in COUNTED_STATES:
+            action["domain"].append(("state", "=", state))
+        action["context"] = {}
+        return action
+
+    @api.model
+    def _delivery_state_fields(self):
+        return {state: f"delivery_{state}_count" for state in COUNTED_STATES}
