@@ -782,3 +782,38 @@ def test_property_rrule_string_round_trip(scenario):
     parsed = list(itertools.islice(rrule.rrulestr(text), scenario.limit() or 10_000))
     got = scenario.occurrences(limit=scenario.limit())
     assert [value.date() for value in parsed] == [to_local(value, scenario.tz).date() for value in got]
+
+
+@PROPERTY_SETTINGS
+@given(scenarios(), st.integers(0, 4000), st.integers(0, 86399))
+def test_property_fast_forward_changes_nothing(scenario, days_later, seconds):
+    """Starting the rule near ``after`` (what keeps a reminder activated in
+    1970 cheap) yields exactly the occurrences walked from the activation."""
+    after = scenario.activation + timedelta(days=days_later, seconds=seconds)
+    fast = scenario.occurrences(after=after, limit=8)
+    walked = scenario.occurrences(after=after, limit=8, fast_forward=False)
+    assert fast == walked
+
+
+def test_fast_forward_keeps_an_old_daily_reminder_cheap():
+    """A daily reminder activated on 1970-01-01, previewed in 2026: the rule
+    starts a day or so before, not 20,000 days before (counted in dateutil
+    steps, not timed)."""
+    rec = recurrent(rrule_type="daily")
+    activation = datetime(1970, 1, 1, 8, 0)
+    after = datetime(2026, 11, 30, 12, 0)
+    steps = []
+    original = recurrence._build_rrule
+
+    def counting_build(*args, **kwargs):
+        for value in original(*args, **kwargs):
+            steps.append(value)
+            yield value
+
+    recurrence._build_rrule = counting_build
+    try:
+        got = list(occurrences(rec, activation, "Europe/Brussels", after=after, limit=3))
+    finally:
+        recurrence._build_rrule = original
+    assert got == [datetime(2026, 12, 1, 8, 0), datetime(2026, 12, 2, 8, 0), datetime(2026, 12, 3, 8, 0)]
+    assert len(steps) < 10

@@ -214,7 +214,14 @@ class CrmCustomerNotification(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._crm_check_action_fields(vals)
-        notifications = super().create(vals_list)
+        model = self
+        if not self.env.su:
+            # nor through the context's defaults (default_state...)
+            forbidden = {f"default_{fname}" for fname in ACTION_FIELDS}
+            model = self.with_env(self.env(context={
+                key: value for key, value in self.env.context.items() if key not in forbidden
+            }))
+        notifications = super(CrmCustomerNotification, model).create(vals_list)
         notifications._check_access_right_dynamic_template()
         return notifications
 
@@ -286,8 +293,13 @@ class CrmCustomerNotification(models.Model):
         return True
 
     def action_deactivate(self):
-        """Stop all future sends (a group send under way stops after its current chunk)."""
+        """Stop all future sends (a group send under way stops after its
+        current chunk). Only what is scheduled or under way: a sent
+        notification stays the record of what was sent."""
         self.check_access("write")
+        for notification in self:
+            if notification.state not in ("scheduled", "active"):
+                raise UserError(_("'%s' is not scheduled: there is nothing to deactivate.", notification.name))
         self.sudo().write({"state": "deactivated", "next_date": False})
         return True
 
@@ -408,15 +420,16 @@ class CrmCustomerNotification(models.Model):
         if partners:
             # a group may hold customers the sender may not read (another
             # company's, a contact hidden by a rule): they are not reached
-            visible = partners.with_user(self.user_id)._filtered_access("read")
-            reasons = dict.fromkeys((partners - partners.browse(visible.ids)).ids,
-                                    _("Not visible to the sender (access rights)"))
-            reachable, unreachable = self._split_reachable(partners.browse(visible.ids))
-            reasons.update(unreachable)
+            visible = partners.browse(partners.with_user(self.user_id)._filtered_access("read").ids)
+            reachable, reasons = self._split_reachable(visible)
             Delivery = self.env["crm.notification.delivery"].sudo()
             base = {"res_model": self._name, "res_id": self.id, "res_name": self.name,
                     "channel": self.channel, "occurrence_date": occurrence, "company_id": self.company_id.id}
-            Delivery._log_skipped([dict(base, partner_id=pid, reason=reason) for pid, reason in reasons.items()])
+            Delivery._log_skipped(
+                [dict(base, partner_id=pid, reason=reason) for pid, reason in reasons.items()]
+                + [dict(base, partner_id=pid, reason=_("Not visible to the sender (access rights)"),
+                        hidden_recipient=True) for pid in (partners - visible).ids]
+            )
             claimed = Delivery._claim([dict(base, partner_id=partner.id) for partner in reachable])
             if claimed:
                 self._deliver(claimed)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import LazyTranslate, SQL
 from odoo.tools.misc import format_datetime
 
@@ -199,7 +199,9 @@ class CrmCustomerReminder(models.Model):
         anything is written."""
         if self.env.su:
             return
-        partners = self.env["res.partner"].browse({pid for pid in partner_ids if isinstance(pid, int)})
+        # what is not a customer at all is for the input checks to name
+        partners = self.env["res.partner"].browse(
+            {pid for pid in partner_ids if isinstance(pid, int) and 0 < pid < 2**31}).exists()
         refused = partners - partners.filtered("crm_reminder_manageable")
         if refused:
             raise AccessError(_(
@@ -215,7 +217,8 @@ class CrmCustomerReminder(models.Model):
     def get_next_occurrences(self, count):
         """Next ``count`` occurrences from now (or from the activation when
         it is in the future), as naive UTC datetimes; ``count`` from 1 to 100."""
-        self.ensure_one()
+        if len(self) != 1:
+            raise UserError(_("Reminder: the next occurrences are computed for one reminder at a time."))
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PREVIEW_COUNT:
             raise ValidationError(_("Count: the number of occurrences must be between 1 and %(max)s.",
                                     max=MAX_PREVIEW_COUNT))
@@ -388,7 +391,9 @@ class CrmCustomerReminder(models.Model):
 
     def _get_receivers(self):
         """Internal users who receive this reminder: the reminder
-        administrators and/or every supervisor of the customer's area."""
+        administrators and/or every supervisor of the customer's area, among
+        the users of the reminder's company (another company's administrator
+        reads nothing of this one's customers)."""
         self.ensure_one()
         users = self.env["res.users"]
         if self.receivers in ("all", "admins"):
@@ -396,7 +401,8 @@ class CrmCustomerReminder(models.Model):
         if self.receivers in ("all", "supervisors"):
             supervisors = self.sudo().partner_id.crm_area_id.reminder_supervisor_ids
             users |= supervisors.filtered(lambda u: u.has_group("crm_notifications.group_reminder_supervisor"))
-        return users.filtered(lambda u: u.active and not u.share)
+        company = self.sudo().company_id
+        return users.filtered(lambda u: u.active and not u.share and company in u.company_ids)
 
     def _recurrence(self):
         self.ensure_one()

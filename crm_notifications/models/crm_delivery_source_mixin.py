@@ -24,9 +24,23 @@ class CrmDeliverySourceMixin(models.AbstractModel):
     delivery_bounced_count = fields.Integer("Bounced", compute="_compute_deliveries")
     delivery_uncertain_count = fields.Integer("Uncertain", compute="_compute_deliveries")
     delivery_skipped_count = fields.Integer("Skipped", compute="_compute_deliveries")
+    delivery_hidden_count = fields.Integer(
+        "Not Visible", compute="_compute_delivery_hidden_count",
+        help="Group members the sender may not read (another company's customers...): not reached. Only "
+        "administrators see who they are.",
+    )
 
     def _compute_deliveries(self):
         self.env["crm.notification.delivery"]._compute_deliveries_of(self)
+
+    def _compute_delivery_hidden_count(self):
+        # a count, not names: counted whatever the reader may see
+        counts = dict(self.env["crm.notification.delivery"].sudo()._read_group(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids), ("hidden_recipient", "=", True)],
+            ["res_id"], ["__count"],
+        )) if self.ids else {}
+        for source in self:
+            source.delivery_hidden_count = counts.get(source.id, 0)
 
     def action_view_deliveries(self):
         """The deliveries of this source; of one state with the context key

@@ -22,7 +22,7 @@ import textwrap
 from collections import defaultdict
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
 PENDING_KEY = "crm_notifications.pending"
@@ -162,7 +162,8 @@ class CrmNotification(models.Model):
 
     def action_open_record(self):
         """Mark as read and return the action opening the related document."""
-        self.ensure_one()
+        if len(self) != 1:
+            raise UserError(_("Notification: open one notification at a time."))
         self.action_mark_read()
         return {
             "type": "ir.actions.act_window",
@@ -179,6 +180,7 @@ class CrmNotification(models.Model):
     @api.model
     @api.readonly
     def get_unread_count(self):
+        self.check_access("read")
         return self._read_unread_counts(self.env.user.ids).get(self.env.uid, 0)
 
     @api.model

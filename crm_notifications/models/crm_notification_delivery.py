@@ -96,6 +96,9 @@ class CrmNotificationDelivery(models.Model):
     # retried with backoff; crm.notification.send.attempt tells an attempt
     # that never got its outcome recorded
     attempt_count = fields.Integer("Attempts", readonly=True)
+    # a group member the sender may not read, skipped: the row exists (the
+    # send resumes after it) but only administrators see it, and its name
+    hidden_recipient = fields.Boolean(readonly=True)
     # the e-mail's Message-Id once sent, for bounces (the mail may be deleted)
     message_id = fields.Char("Message-Id", index="btree_not_null", groups="base.group_system")
     # what the record rules look at: the company the send was made for, and
@@ -189,6 +192,7 @@ class CrmNotificationDelivery(models.Model):
             "notification_id": ("int4", [v.get("notification_id") or None for v in values_list]),
             "sms_uuid": ("varchar", [v.get("sms_uuid") or None for v in values_list]),
             "company_id": ("int4", companies),
+            "hidden_recipient": ("bool", [bool(v.get("hidden_recipient")) for v in values_list]),
         }
         for model, fname in SOURCE_FIELDS.items():
             columns[fname] = ("int4", [v["res_id"] if v["res_model"] == model else None for v in values_list])

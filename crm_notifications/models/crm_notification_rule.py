@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
+from typing import NamedTuple
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
@@ -28,6 +29,25 @@ OPTIONAL_DEFAULT_RULES = [
     ("rule_workorder_maintenance", "maintenance.request", "user_id", "assign",
      _lt("Maintenance work order assigned"), _lt("Work order assigned to you: {{ object.name }}"), ()),
 ]
+
+
+class RuleSpec(NamedTuple):
+    """What the hot path needs of an active rule, cached per model (see
+    ``_get_model_rules``): hashable, and read without touching the rule's
+    record, so no query on the create/write of any model."""
+
+    id: int
+    trigger: str  # "assign", "create" or "message"
+    field: str  # the user field
+    comodel: str  # "res.users" or "res.partner"
+    team_path: str  # dotted path to the team's users ("" for none)
+    keep_odoo_email: bool
+    domain: str  # the "Apply On" domain as written ("" for none)
+    hooked: bool  # assignment detected by a host hook (mail.activity.action_notify)
+
+    def filter(self, records):
+        """The records matching the rule's "Apply On" domain, in memory."""
+        return records.filtered_domain(safe_eval(self.domain)) if self.domain else records
 
 
 class CrmNotificationRule(models.Model):
@@ -200,8 +220,7 @@ class CrmNotificationRule(models.Model):
     @api.model
     @tools.ormcache("model_name")
     def _get_model_rules(self, model_name):
-        """Active rules of a model as plain tuples
-        ``(id, trigger, field name, comodel, team path, keep Odoo's e-mail, has domain)``.
+        """Active rules of a model, as a tuple of ``RuleSpec``.
 
         Cached: ``base.create``/``base.write`` call this for every model.
         """
@@ -217,16 +236,15 @@ class CrmNotificationRule(models.Model):
             field = Model._fields.get(rule.field_id.name)
             if field is None:
                 continue
-            result.append((
-                rule.id,
-                rule.trigger,
-                field.name,
-                field.comodel_name,
-                rule.team_users_path or "",
-                rule.keep_odoo_email,
-                bool(rule.filter_domain),
-                # assignment detected by a host hook (mail.activity.action_notify)
-                rule.trigger == "assign" and field.name in host_fields,
+            result.append(RuleSpec(
+                id=rule.id,
+                trigger=rule.trigger,
+                field=field.name,
+                comodel=field.comodel_name,
+                team_path=rule.team_users_path or "",
+                keep_odoo_email=rule.keep_odoo_email,
+                domain=rule.filter_domain or "",
+                hooked=rule.trigger == "assign" and field.name in host_fields,
             ))
         return tuple(result)
 
@@ -255,13 +273,6 @@ class CrmNotificationRule(models.Model):
             for index in indexes:
                 titles[index] = rendered.get(rows[index]["source"][1]) or rows[index]["res_name"] or ""
         return titles
-
-    def _filter_records(self, records):
-        """The records matching the rule's 'Apply On' domain, in memory."""
-        self.ensure_one()
-        if not self.filter_domain:
-            return records
-        return records.filtered_domain(safe_eval(self.filter_domain))
 
     def _users_of(self, records, fname, comodel):
         """Internal users held by ``fname`` on each record, as {record id: set of user ids}.

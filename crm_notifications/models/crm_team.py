@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class CrmTeam(models.Model):
@@ -20,3 +21,13 @@ class CrmTeam(models.Model):
         # naming supervisors grants reading reminders: reminder administrators only
         groups="crm_notifications.group_reminder_admin",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the field's groups guard reading and writing it, not creating a
+        # team with it: naming supervisors grants reading reminders
+        if not self.env.su and any(vals.get("reminder_supervisor_ids") for vals in vals_list) and not (
+            self.env.user._crm_is_reminder_admin()
+        ):
+            raise AccessError(_("Reminder Supervisors: only reminder administrators name them."))
+        return super().create(vals_list)

@@ -39,6 +39,27 @@ class CrmValidatedMixin(models.AbstractModel):
         self._crm_check_input(vals)
         return super().write(vals)
 
+    def _update_field_translations(self, fname, translations, digest=None, source_lang=None):
+        # Translations are written apart from write(): the same checks, and
+        # HTML sanitized as the field sanitizes what write() stores (Odoo
+        # writes other languages' values as given).
+        field = self._fields[fname]
+        checked = {}
+        for lang, value in translations.items():
+            if isinstance(value, dict):  # terms of an HTML field: {source term: translated term}
+                checked[lang] = {term: self._crm_checked_translation(field, new) for term, new in value.items()}
+            else:
+                checked[lang] = self._crm_checked_translation(field, value)
+        return super()._update_field_translations(fname, checked, digest=digest, source_lang=source_lang)
+
+    def _crm_checked_translation(self, field, value):
+        if value is False or value is None:
+            return value
+        self._crm_check_input({field.name: value})
+        if field.type == "html" and field.sanitize:
+            return field.convert_to_cache(value, self)
+        return value
+
     @api.model
     def _crm_check_input(self, vals):
         """Raise a ValidationError naming the first field of ``vals`` whose
@@ -52,6 +73,57 @@ class CrmValidatedMixin(models.AbstractModel):
             checker = getattr(self, f"_crm_check_{field.type}", None)
             if checker:
                 checker(field, value)
+
+    def _crm_check_boolean(self, field, value):
+        if value not in (True, False, 0, 1):
+            raise self._crm_invalid(field, _("%(value)s is not true or false.", value=self._crm_shown(value)))
+
+    def _crm_record_id(self, field, value):
+        """A record id as the ORM takes it: an integer in PostgreSQL's range
+        (not a list, a dict, a string)."""
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT4_RANGE[1]:
+            raise self._crm_invalid(field, _("%(value)s is not a record id.", value=self._crm_shown(value)))
+        return value
+
+    def _crm_check_many2one(self, field, value):
+        if isinstance(value, models.BaseModel) and value._name == field.comodel_name and len(value) <= 1:
+            value = value.id
+            if not value:
+                return
+        record_id = self._crm_record_id(field, value)
+        if not self.env[field.comodel_name].browse(record_id).exists():
+            raise self._crm_invalid(field, _("record %(id)s does not exist.", id=record_id))
+
+    def _crm_check_many2many(self, field, value):
+        """Odoo's commands only: (4, id), (3, id), (5,), (6, 0, ids), Command
+        tuples, or a plain list of ids."""
+        if not isinstance(value, (list, tuple)):
+            raise self._crm_invalid(field, _("%(value)s is not a list of commands.", value=self._crm_shown(value)))
+        ids = []
+        for command in value:
+            if isinstance(command, int) and not isinstance(command, bool):
+                ids.append(command)
+            elif (isinstance(command, (list, tuple)) and command and command[0] in (3, 4)
+                    and len(command) >= 2):
+                ids.append(command[1])
+            elif isinstance(command, (list, tuple)) and command and command[0] == 5:
+                continue
+            elif (isinstance(command, (list, tuple)) and len(command) == 3 and command[0] in (0, 1)
+                    and isinstance(command[2], dict)):
+                continue  # a record created or updated on the way: the comodel checks its values
+            elif isinstance(command, (list, tuple)) and len(command) >= 2 and command[0] == 2:
+                ids.append(command[1])
+            elif (isinstance(command, (list, tuple)) and len(command) == 3 and command[0] == 6
+                    and isinstance(command[2], (list, tuple))):
+                ids.extend(command[2])
+            else:
+                raise self._crm_invalid(field, _("%(value)s is not a command.", value=self._crm_shown(command)))
+        ids = [self._crm_record_id(field, record_id) for record_id in ids]
+        missing = set(ids) - set(self.env[field.comodel_name].browse(ids).exists().ids)
+        if missing:
+            raise self._crm_invalid(field, _("record %(id)s does not exist.", id=min(missing)))
+
+    _crm_check_one2many = None
 
     def _crm_invalid(self, field, problem):
         return ValidationError(_("%(field)s: %(problem)s", field=field._description_string(self.env),

@@ -21,6 +21,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import _, api, fields, models, tools
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, email_normalize, format_date
 from odoo.tools.misc import get_lang
 
@@ -36,6 +37,10 @@ ALERT_KINDS = {
     "escalation": ("crm_activity_late_hours", "crm_escalation_done_for", "activity_late",
                    "crm_activity_late_sender"),
 }
+
+
+# computed or written by the alert cron only
+ALERT_FIELDS = frozenset({"crm_deadline_utc", "crm_reminder_done_for", "crm_escalation_done_for"})
 
 
 class MailActivity(models.Model):
@@ -79,23 +84,57 @@ class MailActivity(models.Model):
                 schedule.deadline_utc(activity.date_deadline, activity.user_tz) if activity.date_deadline else False
             )
 
+    # ------------------------------------------------------------
+    # ORM overrides
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        model = self
+        if not self.env.su:
+            for vals in vals_list:
+                self._crm_check_alert_fields(vals)
+            forbidden = {f"default_{fname}" for fname in ALERT_FIELDS}
+            if forbidden.intersection(self.env.context):
+                model = self.with_env(self.env(context={
+                    key: value for key, value in self.env.context.items() if key not in forbidden
+                }))
+        return super(MailActivity, model).create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._crm_check_alert_fields(vals)
+        return super().write(vals)
+
+    @api.model
+    def _crm_check_alert_fields(self, vals):
+        """When an activity is due and whether its alerts went out are the
+        alert cron's: an assignee who wrote them would silence the
+        escalation of their own late activity."""
+        touched = ALERT_FIELDS.intersection(vals)
+        if touched:
+            raise AccessError(_(
+                "%(fields)s: set by the activity alerts only.",
+                fields=", ".join(sorted(self._fields[fname]._description_string(self.env) for fname in touched)),
+            ))
+
     def action_notify(self):
         if not self or not self._crm_notification_enabled():
             return super().action_notify()
         Rule = self.env["crm.notification.rule"]
         rules = [
             rule for rule in Rule._get_model_rules(self._name)
-            if rule[1] == "assign" and rule[2] == "user_id"
+            if rule.trigger == "assign" and rule.field == "user_id"
         ]
         entries = []
         silenced = self.browse()
-        for rule_id, _trigger, _fname, _comodel, _team, keep_email, has_domain, _hooked in rules:
-            activities = Rule.browse(rule_id)._filter_records(self) if has_domain else self
+        for rule in rules:
+            activities = rule.filter(self)
             entries += [
-                (rule_id, "assigned", self._name, activity.id, activity.user_id.id, False, None)
+                (rule.id, "assigned", self._name, activity.id, activity.user_id.id, False, None)
                 for activity in activities
             ]
-            if not keep_email:
+            if not rule.keep_odoo_email:
                 silenced |= activities
         self.env["crm.notification"]._queue(entries)
         return super(MailActivity, self - silenced).action_notify()

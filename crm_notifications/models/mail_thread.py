@@ -27,7 +27,7 @@ class MailThread(models.AbstractModel):
         """Queue notifications of a message or note posted on this record
         to the users its message rules relate to it."""
         Rule = self.env["crm.notification.rule"]
-        rules = [rule for rule in Rule._get_model_rules(self._name) if rule[1] == "message"]
+        rules = [rule for rule in Rule._get_model_rules(self._name) if rule.trigger == "message"]
         if not rules:
             return
         internal = message.subtype_id.internal or message.is_internal
@@ -38,15 +38,15 @@ class MailThread(models.AbstractModel):
         body = self.env["crm.notification"]._message_preview(message.body)
         authors = set(message.author_id.user_ids.ids)
         entries = []
-        for rule_id, _trigger, fname, comodel, team_path, _keep, has_domain, _hooked in rules:
-            records = Rule.browse(rule_id)._filter_records(self) if has_domain else self
-            users_by_record = Rule._users_of(records, fname, comodel)
+        for rule in rules:
+            records = rule.filter(self)
+            users_by_record = Rule._users_of(records, rule.field, rule.comodel)
             for record in records:
                 user_ids = users_by_record[record.id]
-                if to_team and team_path:
-                    user_ids |= set(record.sudo().mapped(team_path).ids)
+                if to_team and rule.team_path:
+                    user_ids |= set(record.sudo().mapped(rule.team_path).ids)
                 entries += [
-                    (rule_id, event, self._name, record.id, user_id, message.id, body)
+                    (rule.id, event, self._name, record.id, user_id, message.id, body)
                     for user_id in user_ids - authors
                 ]
         self.env["crm.notification"]._queue(entries)
@@ -65,6 +65,6 @@ class MailThread(models.AbstractModel):
         Rule = self.env["crm.notification.rule"]
         silenced = self.browse()
         for rule in Rule._get_model_rules(self._name):
-            if rule[1] == "assign" and rule[2] == fname and not rule[5]:
-                silenced |= Rule.browse(rule[0])._filter_records(self) if rule[6] else self
+            if rule.trigger == "assign" and rule.field == fname and not rule.keep_odoo_email:
+                silenced |= rule.filter(self)
         return silenced

@@ -31,8 +31,8 @@ class Base(models.AbstractModel):
         # users held before the write: a user already there is not re-notified
         previous = {}
         for rule in rules:
-            if rule[2] not in previous:
-                previous[rule[2]] = Rule._users_of(self, rule[2], rule[3])
+            if rule.field not in previous:
+                previous[rule.field] = Rule._users_of(self, rule.field, rule.comodel)
         res = super().write(vals)
         self._crm_notification_detect(rules, previous)
         return res
@@ -54,26 +54,25 @@ class Base(models.AbstractModel):
 
     def _crm_notification_rules(self, triggers, vals=None):
         """Active rules of this model with one of ``triggers`` whose user
-        field is in ``vals`` (when given), as tuples of ``_get_model_rules``."""
+        field is in ``vals`` (when given), as ``RuleSpec`` of ``_get_model_rules``."""
         if not self or not self._crm_notification_enabled():
             return ()
         rules = self.env["crm.notification.rule"]._get_model_rules(self._name)
         return tuple(
             rule for rule in rules
-            if rule[1] in triggers and not rule[7] and (vals is None or rule[2] in vals)
+            if rule.trigger in triggers and not rule.hooked and (vals is None or rule.field in vals)
         )
 
     def _crm_notification_detect(self, rules, previous):
         """Queue a notification for every user newly held by a rule's field."""
         Rule = self.env["crm.notification.rule"]
         entries = []
-        for rule_id, trigger, fname, comodel, _team, _keep, has_domain, _hooked in rules:
-            records = Rule.browse(rule_id)._filter_records(self) if has_domain else self
-            before = previous.get(fname, {}) if previous is not None else {}
-            event = "created" if trigger == "create" else "assigned"
-            for res_id, user_ids in Rule._users_of(records, fname, comodel).items():
+        for rule in rules:
+            before = previous.get(rule.field, {}) if previous is not None else {}
+            event = "created" if rule.trigger == "create" else "assigned"
+            for res_id, user_ids in Rule._users_of(rule.filter(self), rule.field, rule.comodel).items():
                 for user_id in user_ids - before.get(res_id, set()):
-                    entries.append((rule_id, event, self._name, res_id, user_id, False, None))
+                    entries.append((rule.id, event, self._name, res_id, user_id, False, None))
         self.env["crm.notification"]._queue(entries)
 
     def _crm_notification_targets(self):

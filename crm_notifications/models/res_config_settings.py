@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from .res_company import ACTIVITY_ALERT_DEFAULTS
 
@@ -105,6 +106,10 @@ class ResConfigSettings(models.TransientModel):
             if fname in smtp_vals and (not server or smtp_vals[fname] != (server[server_fname] or False)):
                 values[server_fname] = smtp_vals[fname]
         if smtp_vals.get(SMTP_PASS_FIELD):
+            if not smtp_vals[SMTP_PASS_FIELD].isascii():
+                # smtplib sends AUTH in ASCII: anything else fails every send,
+                # and Odoo would store the error, password included
+                raise ValidationError(_("SMTP Password: only ASCII characters can be sent to a mail server."))
             values["smtp_pass"] = smtp_vals[SMTP_PASS_FIELD]
         if server:
             if values:

@@ -243,6 +243,11 @@ class TestAccessMatrix(HttpCase):
                 "partner_ids": [Command.link(cls.customer_a.id)],
             })
             fixtures["crm.customer.group"].append((None, label, group, ops))
+        # with_user().sudo() keeps the uid: create_uid is that user
+        for role, role_user in cls.users.items():
+            fixtures["crm.customer.group"].append((role, "own", Group.with_user(role_user).sudo().create({
+                "name": f"Matrix group of {role}", "company_id": cls.company.id,
+            }), ops))
 
         Reminder = env["crm.customer.reminder"]
 
@@ -255,6 +260,9 @@ class TestAccessMatrix(HttpCase):
         cls.reminder_area_a = reminder("Matrix reminder: area A", cls.customer_a, cls.company)
         cls.reminder_area_b = reminder("Matrix reminder: area B", cls.customer_b, cls.company)
         # on a customer of area A: only the company keeps it from the supervisor
+        # reminders reach the users of their company: company 2 needs its own administrator
+        new_test_user(env, "matrix_company_2_admin", groups="base.group_user,crm_notifications.group_reminder_admin",
+                      company_id=cls.company_2.id, company_ids=[Command.set(cls.company_2.ids)])
         cls.reminder_company_2 = reminder("Matrix reminder: company 2", cls.customer_a, cls.company_2)
         fixtures["crm.customer.reminder"] += [
             (None, "customer of area A", cls.reminder_area_a, ops),
@@ -325,7 +333,7 @@ class TestAccessMatrix(HttpCase):
         model = record._name
         if model in ("crm.notification", "crm.customer.notification") and record.user_id == user:
             kinds.add("own")
-        if model == "crm.customer.reminder.type" and record.create_uid == user:
+        if model in ("crm.customer.reminder.type", "crm.customer.group") and record.create_uid == user:
             kinds.add("own")
         if model == "crm.customer.reminder" and user in record.partner_id.crm_area_id.reminder_supervisor_ids:
             kinds.add("area")

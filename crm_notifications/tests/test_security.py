@@ -179,6 +179,13 @@ class TestSender(SenderCase):
         skipped = self.deliveries(notification, partner_id=foreign.id)
         self.assertEqual((skipped.state, skipped.reason), ("skipped", "Not visible to the sender (access rights)"))
         self.assertEqual(self.deliveries(notification, state="queued").partner_id, self.ana | self.jean)
+        # the sender sees how many, not who
+        as_sender = notification.with_user(self.all_docs)
+        self.assertEqual(as_sender.delivery_hidden_count, 1)
+        visible = self.env["crm.notification.delivery"].with_user(self.all_docs).search(
+            [("res_model", "=", notification._name), ("res_id", "=", notification.id)])
+        self.assertNotIn(skipped, visible)
+        self.assertIn(self.deliveries(notification, partner_id=self.ana.id), visible)
 
     def test_state_dates_and_sender_only_through_the_actions(self):
         notification = self.make_as(self.all_docs)

@@ -430,6 +430,7 @@ class TestSecurityRpc(SecurityRpcCase):
             name="Admin's scheduled", body=code_body, timing="scheduled",
             scheduled_date=fields.Datetime.now() + timedelta(days=2)))
         scheduled.with_context(lang="fr_FR").write({"body": code_body})
+        scheduled.action_send()  # the administrator's: it runs as theirs
         self.login(self.salall)
         CN = "crm.customer.notification"
         self.assert_refused(self.call(CN, "action_send", draft.ids), names=["Title"], msg="send the admin's draft")
