@@ -16,7 +16,7 @@ class CrmCustomerGroup(models.Model):
     active = fields.Boolean(default=True)
     description = fields.Text()
     # empty: shared by all companies
-    company_id = fields.Many2one("res.company", string="Company", index=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)
     partner_ids = fields.Many2many(
         "res.partner", "crm_customer_group_partner_rel", "group_id", "partner_id", string="Customers",
     )

@@ -109,7 +109,7 @@ class CrmCustomerNotification(models.Model):
         "their access rights.",
     )
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company,
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
     )
     # -- state
     state = fields.Selection(

@@ -68,7 +68,7 @@ class CrmCustomerReminder(models.Model):
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company,
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
     )
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, ondelete="cascade", index=True, tracking=True,

@@ -103,10 +103,9 @@ class CrmNotificationDelivery(models.Model):
     message_id = fields.Char("Message-Id", index="btree_not_null", groups="base.group_system")
     # what the record rules look at: the company the send was made for, and
     # the source as a real relation (rules cannot follow res_model/res_id)
-    company_id = fields.Many2one("res.company", string="Company", index="btree_not_null")
+    company_id = fields.Many2one("res.company", index="btree_not_null")
     customer_notification_id = fields.Many2one(
-        "crm.customer.notification", string="Customer Notification", ondelete="set null",
-        index="btree_not_null",
+        "crm.customer.notification", ondelete="set null", index="btree_not_null",
     )
     reminder_id = fields.Many2one(
         "crm.customer.reminder", string="Customer Reminder", ondelete="set null", index="btree_not_null",
