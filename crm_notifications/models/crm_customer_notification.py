@@ -59,6 +59,7 @@ class CrmCustomerNotification(models.Model):
     # recipients handled per chunk: bounds memory and the work a crash redoes
     _chunk_size = CHUNK_SIZE
     _crm_max_lengths = {"name": TITLE_MAX_LENGTH, "body": BODY_MAX_LENGTH}
+    _crm_cron_xmlid = "crm_notifications.ir_cron_customer_notifications"
     # Rendering stays restricted (mail.render.mixin's default): the title and
     # body are rendered as the sender (user_id), so a sender outside Mail
     # Template Editor gets plain field placeholders only, even from the cron,
@@ -513,12 +514,6 @@ class CrmCustomerNotification(models.Model):
                                      after=max(now, self.next_date))
         self.sudo().write({"next_date": dates[0] if dates else False, "state": "active" if dates else "sent"})
 
-    def _trigger_cron(self):
-        dates = [d for d in self.mapped("next_date") if d]
-        cron = self.env.ref("crm_notifications.ir_cron_customer_notifications", raise_if_not_found=False)
-        if dates and cron:
-            cron._trigger(at=min(dates))
-
     @api.model
     def _get_due_domain(self, now):
         """Hook for extensions: the notifications the cron sends now."""
@@ -548,12 +543,5 @@ class CrmCustomerNotification(models.Model):
                     break
             if done >= chunks:
                 break
-        remaining = self.search_count(domain)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self._trigger_cron_now()
-
-    def _trigger_cron_now(self):
-        cron = self.env.ref("crm_notifications.ir_cron_customer_notifications", raise_if_not_found=False)
-        if cron:
-            cron._trigger()
+        # while some remain, the cron runner calls again (it commits between)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(domain))

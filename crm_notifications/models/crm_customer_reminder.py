@@ -64,6 +64,7 @@ class CrmCustomerReminder(models.Model):
     }
     # the message is an SMS too: a few texts, not a document
     _crm_max_lengths = {"name": 250, "description": 10_000, "message": 10_000}
+    _crm_cron_xmlid = "crm_notifications.ir_cron_customer_reminders"
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -259,12 +260,6 @@ class CrmCustomerReminder(models.Model):
             reminder.next_date = dates[0] if dates else False
         self._trigger_cron()
 
-    def _trigger_cron(self):
-        dates = [date for date in self.mapped("next_date") if date]
-        cron = self.env.ref("crm_notifications.ir_cron_customer_reminders", raise_if_not_found=False)
-        if dates and cron:
-            cron._trigger(at=min(dates))
-
     @api.model
     def _get_due_domain(self, now):
         """Hook for extensions: the reminders the cron sends now."""
@@ -317,7 +312,7 @@ class CrmCustomerReminder(models.Model):
                     })
         claimed = Delivery._claim(claims)
         for channel, deliveries in claimed.grouped("channel").items():
-            getattr(self, f"_deliver_{channel}")(deliveries)
+            self._deliver_channel(channel, deliveries)
         for reminder in self:
             after = max(now, reminder.next_date)
             dates = rec.next_occurrences(reminder._recurrence(), reminder.activation_date, reminder.tz or "UTC",
@@ -326,8 +321,19 @@ class CrmCustomerReminder(models.Model):
         self._trigger_cron()
 
     def _delivery_channels(self):
+        """Hook for channels: the delivery log channels of the reminder's
+        *Delivery* (the SMS glue adds its own)."""
         self.ensure_one()
-        return {"inapp": ["inapp"], "email": ["email"], "sms": ["sms"], "email_sms": ["email", "sms"]}[self.channel]
+        return {"inapp": ["inapp"], "email": ["email"]}.get(self.channel, [])
+
+    def _deliver_channel(self, channel, deliveries):
+        """Hook for channels: queue the sends of the claimed ``deliveries``
+        of these reminders on ``channel``."""
+        if channel == "inapp":
+            return self._deliver_inapp(deliveries)
+        if channel == "email":
+            return self._deliver_email(deliveries)
+        raise ValueError(f"Unknown reminder channel {channel!r}")
 
     def _deliver_inapp(self, deliveries):
         Notification = self.env["crm.notification"].sudo()

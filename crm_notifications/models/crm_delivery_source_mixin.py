@@ -13,6 +13,9 @@ class CrmDeliverySourceMixin(models.AbstractModel):
     _name = "crm.delivery.source.mixin"
     _description = "Source of Deliveries"
 
+    # the cron that sends this model's due occurrences (``next_date``)
+    _crm_cron_xmlid = None
+
     delivery_ids = fields.One2many(
         "crm.notification.delivery", compute="_compute_deliveries", string="Latest Deliveries",
         help="The latest deliveries; the Deliveries button lists them all.",
@@ -57,3 +60,12 @@ class CrmDeliverySourceMixin(models.AbstractModel):
     @api.model
     def _delivery_state_fields(self):
         return {state: f"delivery_{state}_count" for state in COUNTED_STATES}
+
+    def _trigger_cron(self):
+        """Wake the sending cron up at the earliest ``next_date`` of these
+        records (Odoo's ``ir.cron`` triggers): sends go out on time, the cron's
+        own interval is only a safety net."""
+        dates = [date for date in self.mapped("next_date") if date]
+        cron = self.env.ref(self._crm_cron_xmlid, raise_if_not_found=False)
+        if dates and cron:
+            cron.sudo()._trigger(at=min(dates))

@@ -285,7 +285,10 @@ class MailActivity(models.Model):
         Delivery._log_skipped(skipped)
         claimed = Delivery._claim(claims)
         for channel, deliveries in claimed.grouped("channel").items():
-            getattr(self, f"_crm_alert_deliver_{channel}")(kind, deliveries)
+            if channel == "inapp":
+                self._crm_alert_deliver_inapp(kind, deliveries)
+            else:
+                self._crm_alert_deliver_email(kind, deliveries)
         # the mark is what takes the activity out of the scan's index
         self.env.cr.execute(SQL(
             "UPDATE mail_activity SET %(done_for)s = crm_deadline_utc WHERE id = ANY(%(ids)s)",

@@ -57,6 +57,15 @@ class CrmCustomerReminder(models.Model):
     # Delivery
     # ------------------------------------------------------------
 
+    def _delivery_channels(self):
+        self.ensure_one()
+        return {"sms": ["sms"], "email_sms": ["email", "sms"]}.get(self.channel) or super()._delivery_channels()
+
+    def _deliver_channel(self, channel, deliveries):
+        if channel == "sms":
+            return self._deliver_sms(deliveries)
+        return super()._deliver_channel(channel, deliveries)
+
     def _deliver_sms(self, deliveries):
         """Queue one ``sms.sms`` per claimed delivery (Odoo's SMS queue sends
         them); a receiver whose number became invalid since the reminder was
