@@ -25,6 +25,8 @@ from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
+from ..tools.sql import insert_unnest
+
 PENDING_KEY = "crm_notifications.pending"
 COUNT_KEY = "crm_notifications.count_user_ids"
 BUS_TYPE = "crm.notification/updated"
@@ -345,14 +347,9 @@ class CrmNotification(models.Model):
         return self._insert_rows(rows, titles), {row["user_id"] for row in rows}
 
     def _insert_rows(self, rows, titles):
-        """Insert all rows in one statement.
-
-        Notifications are an append-only log written on the hot path of every
-        assignment: the ORM's ``create`` would issue one INSERT per 100 rows
-        and one recordset round trip per batch, so 10,000 leads imported at once
-        would cost 100 statements here. ``unnest()`` keeps it at one, and this
-        model has no computed stored field nor ``create`` override to skip.
-        """
+        """Insert all rows in one statement (``tools.sql.insert_unnest``):
+        notifications are an append-only log written on the hot path of every
+        assignment, 10,000 leads imported at once being one statement here."""
         now = fields.Datetime.now()
         model_ids = {
             model: self.env["ir.model"]._get_id(model) for model in {row["res_model"] for row in rows}
@@ -369,25 +366,10 @@ class CrmNotification(models.Model):
             "rule_id": ("int4", [row["rule_id"] or None for row in rows]),
             "message_id": ("int4", [row["message_id"] for row in rows]),
             "author_id": ("int4", [row["author_id"] for row in rows]),
+            "date": ("timestamp", [now] * len(rows)),
+            "is_read": ("bool", [False] * len(rows)),
         }
-        names = list(columns)
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO crm_notification
-                        (%(columns)s, date, is_read, create_uid, create_date, write_uid, write_date)
-                   SELECT %(aliases)s, %(now)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
-                     FROM unnest(%(arrays)s) AS row(%(aliases)s)
-                RETURNING id""",
-                columns=SQL(", ").join(SQL.identifier(name) for name in names),
-                aliases=SQL(", ").join(SQL.identifier(f"c_{name}") for name in names),
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()
-                ),
-                now=now,
-                uid=self.env.uid,
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        return self.browse(insert_unnest(self.env, self._table, columns))
 
     def _crm_notifications_created(self, notifications):
         """Hook for extensions: called once per transaction with all the

@@ -35,6 +35,8 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import insert_unnest
+
 _logger = logging.getLogger(__name__)
 
 CHANNELS = [("inapp", "In-app"), ("email", "E-mail"), ("sms", "SMS")]
@@ -192,36 +194,14 @@ class CrmNotificationDelivery(models.Model):
             "sms_uuid": ("varchar", [v.get("sms_uuid") or None for v in values_list]),
             "company_id": ("int4", companies),
             "hidden_recipient": ("bool", [bool(v.get("hidden_recipient")) for v in values_list]),
+            "date": ("timestamp", [fields.Datetime.now()] * len(values_list)),
         }
         for model, fname in SOURCE_FIELDS.items():
             columns[fname] = ("int4", [v["res_id"] if v["res_model"] == model else None for v in values_list])
         # rows created through the ORM earlier in the transaction must be in
         # the table for the conflict check to see them
         self.flush_model()
-        now = fields.Datetime.now()
-        names = list(columns)
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO crm_notification_delivery
-                        (%(columns)s, date, create_uid, create_date, write_uid, write_date)
-                   SELECT %(aliases)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                     FROM unnest(%(arrays)s) AS row(%(aliases)s)
-              ON CONFLICT (%(key)s) DO NOTHING
-                RETURNING id""",
-                columns=SQL(", ").join(SQL.identifier(name) for name in names),
-                aliases=SQL(", ").join(SQL.identifier(f"c_{name}") for name in names),
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()
-                ),
-                key=SQL(", ").join(SQL.identifier(name) for name in UNIQUE_KEY),
-                now=now,
-                uid=self.env.uid,
-            ),
-            # a conflict with a concurrent worker's claim is a serialization
-            # failure that _run_sender handles, not an error to log
-            log_exceptions=False,
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        return self.browse(insert_unnest(self.env, self._table, columns, conflict_key=UNIQUE_KEY))
 
     @api.model
     def _run_sender(self, sender, send):
