@@ -20,12 +20,38 @@ single key in the queue.
 
 import textwrap
 from collections import defaultdict
+from typing import NamedTuple
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools.sql import insert_unnest
+
+class QueuedEvent(NamedTuple):
+    """A notification to write at the end of the transaction (``_queue``):
+    ``user_id`` hears of ``event`` on the source record the rule matched (an
+    activity for activity rules)."""
+
+    rule_id: int
+    event: str
+    source_model: str
+    source_id: int
+    user_id: int
+    message_id: int = 0  # message events only
+    body: str | None = None  # message events only; else the target's
+    author_id: int = 0  # set by _queue: the current user, 0 for the system
+
+
+class Target(NamedTuple):
+    """Where a notification about a record leads, and what it says by
+    default (``_crm_notification_targets``)."""
+
+    res_model: str
+    res_id: int
+    res_name: str
+    body: str | None = None
+
 
 PENDING_KEY = "crm_notifications.pending"
 COUNT_KEY = "crm_notifications.count_user_ids"
@@ -262,16 +288,14 @@ class CrmNotification(models.Model):
     def _queue(self, entries):
         """Queue notifications for the end of the transaction.
 
-        :param entries: iterable of tuples
-            ``(rule_id, event, source_model, source_id, user_id, message_id, body)``
-            where the source is the record the rule matched (an activity for
-            activity rules) and ``message_id``/``body`` are only set for
-            message events. The author is the current user, or the system when
-            running as superuser.
+        :param entries: iterable of ``QueuedEvent``. The author is the
+            current user, or the system when running as superuser; nobody
+            hears of their own doing.
         """
-        author_id = False if self.env.uid == SUPERUSER_ID else self.env.uid
+        author_id = 0 if self.env.uid == SUPERUSER_ID else self.env.uid
         entries = [
-            entry + (author_id,) for entry in entries if entry[4] and entry[4] != self.env.uid
+            entry._replace(author_id=author_id)
+            for entry in entries if entry.user_id and entry.user_id != self.env.uid
         ]
         if not entries:
             return
@@ -301,45 +325,45 @@ class CrmNotification(models.Model):
         # documents the sources point to, and whether they still exist
         sources = defaultdict(set)
         for entry in entries:
-            sources[entry[2]].add(entry[3])
+            sources[entry.source_model].add(entry.source_id)
         targets = {}
         for model, ids in sources.items():
             records = self.env[model].browse(ids).exists()
             for source_id, target in records._crm_notification_targets().items():
                 targets[model, source_id] = target
         users = self.env["res.users"].search(
-            [("id", "in", list({entry[4] for entry in entries})), ("share", "=", False)]
+            [("id", "in", list({entry.user_id for entry in entries})), ("share", "=", False)]
         )
         user_langs = {user.id: user.lang or "en_US" for user in users}
-        rule_order = {rule.id: (rule.sequence, rule.id) for rule in Rule.browse({e[0] for e in entries})}
-        entries.sort(key=lambda e: rule_order.get(e[0], (0, 0)))
+        rule_order = {rule.id: (rule.sequence, rule.id) for rule in Rule.browse({e.rule_id for e in entries})}
+        entries.sort(key=lambda e: rule_order.get(e.rule_id, (0, 0)))
 
         seen = set()
         rows = []
-        for rule_id, event, source_model, source_id, user_id, message_id, body, author_id in entries:
-            target = targets.get((source_model, source_id))
-            if not target or user_id not in user_langs or user_id == author_id:
+        for entry in entries:
+            target = targets.get((entry.source_model, entry.source_id))
+            if not target or entry.user_id not in user_langs or entry.user_id == entry.author_id:
                 continue
             # the source (not the target) identifies the event: an activity
             # assigned on a lead and the lead's own assignment are two events;
             # "created for you" and "assigned to you" are one for the user
-            kind = "assigned" if event == "created" else event
-            key = (user_id, source_model, source_id, kind, message_id or 0)
+            kind = "assigned" if entry.event == "created" else entry.event
+            key = (entry.user_id, entry.source_model, entry.source_id, kind, entry.message_id)
             if key in seen:
                 continue
             seen.add(key)
             rows.append({
-                "rule_id": rule_id,
-                "event": event,
-                "source": (source_model, source_id),
-                "user_id": user_id,
-                "lang": user_langs[user_id],
-                "message_id": message_id or None,
-                "body": body if body is not None else target[3],
-                "author_id": author_id or None,
-                "res_model": target[0],
-                "res_id": target[1],
-                "res_name": target[2],
+                "rule_id": entry.rule_id,
+                "event": entry.event,
+                "source": (entry.source_model, entry.source_id),
+                "user_id": entry.user_id,
+                "lang": user_langs[entry.user_id],
+                "message_id": entry.message_id or None,
+                "body": entry.body if entry.body is not None else target.body,
+                "author_id": entry.author_id or None,
+                "res_model": target.res_model,
+                "res_id": target.res_id,
+                "res_name": target.res_name,
             })
         if not rows:
             return self.browse(), set()

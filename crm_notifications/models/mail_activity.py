@@ -17,6 +17,7 @@ crash and with two workers.
 
 import datetime
 import logging
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -26,16 +27,28 @@ from odoo.tools import SQL, email_normalize, format_date
 from odoo.tools.misc import get_lang
 
 from ..tools import schedule
+from .crm_notification import QueuedEvent, Target
 
 _logger = logging.getLogger(__name__)
 
 CRON_BATCH_SIZE = 100
+
+
+class AlertKind(NamedTuple):
+    """An activity alert: its settings on the company, its mark on the
+    activity, its in-app event."""
+
+    hours_field: str  # res.company: hours before / after the deadline
+    done_field: str  # mail.activity: the deadline it was sent for
+    event: str  # crm.notification event
+    sender_field: str  # res.company: who the e-mail is from
+
+
 ALERT_KINDS = {
-    # kind: (company hours field, done mark, in-app event, company sender field)
-    "reminder": ("crm_activity_reminder_hours", "crm_reminder_done_for", "activity_reminder",
-                 "crm_activity_reminder_sender"),
-    "escalation": ("crm_activity_late_hours", "crm_escalation_done_for", "activity_late",
-                   "crm_activity_late_sender"),
+    "reminder": AlertKind("crm_activity_reminder_hours", "crm_reminder_done_for", "activity_reminder",
+                          "crm_activity_reminder_sender"),
+    "escalation": AlertKind("crm_activity_late_hours", "crm_escalation_done_for", "activity_late",
+                            "crm_activity_late_sender"),
 }
 
 
@@ -131,7 +144,7 @@ class MailActivity(models.Model):
         for rule in rules:
             activities = rule.filter(self)
             entries += [
-                (rule.id, "assigned", self._name, activity.id, activity.user_id.id, False, None)
+                QueuedEvent(rule.id, "assigned", self._name, activity.id, activity.user_id.id)
                 for activity in activities
             ]
             if not rule.keep_odoo_email:
@@ -147,7 +160,7 @@ class MailActivity(models.Model):
             deadline = fields.Date.to_date(activity.date_deadline)
             body = _("%(summary)s, due %(deadline)s", summary=summary,
                      deadline=deadline.strftime(date_format) if deadline else "")
-            result[activity.id] = (activity.res_model, activity.res_id, activity.res_name, body)
+            result[activity.id] = Target(activity.res_model, activity.res_id, activity.res_name, body)
         return result
 
     # ------------------------------------------------------------
@@ -205,7 +218,7 @@ class MailActivity(models.Model):
         ``crm_deadline_utc`` bounded by the widest company setting keeps the
         scan on the partial index of pending alerts.
         """
-        hours_field, done_for, _event, _sender = ALERT_KINDS[kind]
+        hours_field, done_for = ALERT_KINDS[kind].hours_field, ALERT_KINDS[kind].done_field
         companies = self.env["res.company"].sudo().search([])
         hours = [company[hours_field] for company in companies]
         if kind == "reminder":
@@ -259,7 +272,7 @@ class MailActivity(models.Model):
         A reminder found after the deadline (the activity was created late,
         or the cron was down) is not sent: its escalation follows.
         """
-        hours_field, done_for, _event, _sender = ALERT_KINDS[kind]
+        hours_field, done_for = ALERT_KINDS[kind].hours_field, ALERT_KINDS[kind].done_field
         Delivery = self.env["crm.notification.delivery"].sudo()
         claims, skipped = [], []
         for activity in self.sudo():
@@ -322,7 +335,7 @@ class MailActivity(models.Model):
 
     def _crm_alert_email_from(self, kind, company):
         self.ensure_one()
-        sender = company[ALERT_KINDS[kind][3]]
+        sender = company[ALERT_KINDS[kind].sender_field]
         if kind == "reminder" and sender == "owner" and email_normalize(self.create_uid.email or ""):
             return self.create_uid.email_formatted
         if kind == "escalation" and sender == "email" and company.crm_activity_late_email:
@@ -366,7 +379,7 @@ class MailActivity(models.Model):
 
     def _crm_alert_deliver_inapp(self, kind, deliveries):
         Notification = self.env["crm.notification"].sudo()
-        event = ALERT_KINDS[kind][2]
+        event = ALERT_KINDS[kind].event
         rows, titles = [], []
         for delivery in deliveries:
             activity = self.browse(delivery.res_id).sudo()

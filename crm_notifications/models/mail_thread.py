@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, models
 
+from .crm_notification import QueuedEvent
+
 
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
@@ -46,7 +48,7 @@ class MailThread(models.AbstractModel):
                 if to_team and rule.team_path:
                     user_ids |= set(record.sudo().mapped(rule.team_path).ids)
                 entries += [
-                    (rule.id, event, self._name, record.id, user_id, message.id, body)
+                    QueuedEvent(rule.id, event, self._name, record.id, user_id, message.id, body)
                     for user_id in user_ids - authors
                 ]
         self.env["crm.notification"]._queue(entries)

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, models
 
+from .crm_notification import QueuedEvent, Target
+
 
 class Base(models.AbstractModel):
     """Assignment detection for the notification rules, on every model.
@@ -72,11 +74,11 @@ class Base(models.AbstractModel):
             event = "created" if rule.trigger == "create" else "assigned"
             for res_id, user_ids in Rule._users_of(rule.filter(self), rule.field, rule.comodel).items():
                 for user_id in user_ids - before.get(res_id, set()):
-                    entries.append((rule.id, event, self._name, res_id, user_id, False, None))
+                    entries.append(QueuedEvent(rule.id, event, self._name, res_id, user_id))
         self.env["crm.notification"]._queue(entries)
 
     def _crm_notification_targets(self):
         """Hook for extensions: where a notification about these records
-        leads, as {record id: (model, id, name, body or None)}. An activity,
-        for instance, leads to the document it is planned on."""
-        return {record.id: (self._name, record.id, record.display_name, None) for record in self}
+        leads, as {record id: ``Target``}. An activity, for instance, leads
+        to the document it is planned on."""
+        return {record.id: Target(self._name, record.id, record.display_name) for record in self}
