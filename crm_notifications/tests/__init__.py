@@ -3,6 +3,7 @@ from . import test_notification_center
 from . import test_notification_security
 from . import test_security
 from . import test_security_rpc
+from . import test_security_rpc_2
 from . import test_notification_performance
 from . import test_notification_delivery
 from . import test_delivery_outcome
