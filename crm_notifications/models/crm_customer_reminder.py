@@ -14,7 +14,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import LazyTranslate, SQL
 from odoo.tools.misc import format_datetime
 
@@ -203,13 +203,9 @@ class CrmCustomerReminder(models.Model):
         # what is not a customer at all is for the input checks to name
         partners = self.env["res.partner"].browse(
             {pid for pid in partner_ids if isinstance(pid, int) and 0 < pid < 2**31}).exists()
-        refused = partners - partners.filtered("crm_reminder_manageable")
-        if refused:
-            raise AccessError(_(
-                "Customer: you may set reminders only on the customers of the areas you supervise; "
-                "%(customers)s is not one of them.",
-                customers=", ".join(refused.sudo().mapped("display_name")),
-            ))
+        partners._crm_check_reminders_manageable(_(
+            "Customer: you may set reminders only on the customers of the areas you supervise; "
+            "%(customers)s is not one of them."))
 
     # ------------------------------------------------------------
     # Public API

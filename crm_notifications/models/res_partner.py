@@ -44,6 +44,14 @@ class ResPartner(models.Model):
             domain = [("crm_area_id", "in", user._crm_supervised_areas().ids)]
         return domain if (operator == "=") == value else ["!", *expression.normalize_domain(domain)]
 
+    def _crm_check_reminders_manageable(self, message):
+        """Raise ``message`` (translated, with a ``%(customers)s``
+        placeholder) naming the contacts of ``self`` the current user may not
+        set reminders on, if any."""
+        refused = self - self.filtered("crm_reminder_manageable")
+        if refused:
+            raise AccessError(message % {"customers": ", ".join(refused.sudo().mapped("display_name"))})
+
     # ------------------------------------------------------------
     # ORM overrides
     # ------------------------------------------------------------

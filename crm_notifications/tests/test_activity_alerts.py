@@ -38,7 +38,7 @@ from freezegun import freeze_time
 from odoo import Command, modules
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
-from odoo.tools import SQL, config, email_normalize, mute_logger
+from odoo.tools import config, email_normalize, mute_logger
 
 from .common import normalize_sql
 from .smtp_sink import SmtpSink

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import tagged, users
-from odoo.tools import SQL
 
 from .common import CrmNotificationCase, normalize_sql
 

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, models
-from odoo.exceptions import AccessError
 
 
 class MergePartnerAutomatic(models.TransientModel):
@@ -15,13 +14,9 @@ class MergePartnerAutomatic(models.TransientModel):
         reminders = self.env["crm.customer.reminder"].sudo().with_context(active_test=False).search(
             [("partner_id", "in", partners.ids)])
         if reminders and not self.env.su and not self.env.user._crm_is_reminder_admin():
-            refused = partners - partners.filtered("crm_reminder_manageable")
-            if refused:
-                raise AccessError(_(
-                    "Area: merging these contacts would move reminders of %(customers)s, which you do not "
-                    "manage; ask a reminder administrator.",
-                    customers=", ".join(refused.sudo().mapped("display_name")),
-                ))
+            partners._crm_check_reminders_manageable(_(
+                "Area: merging these contacts would move reminders of %(customers)s, which you do not "
+                "manage; ask a reminder administrator."))
         res = super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
         # the merge repointed them in SQL: their stored area follows
         reminders = reminders.exists()
