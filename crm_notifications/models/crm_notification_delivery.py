@@ -33,7 +33,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 
 from ..tools.sql import insert_unnest
 
@@ -389,9 +389,16 @@ class CrmNotificationDelivery(models.Model):
         self._notify_failed()
 
     @api.model
-    def _mark_bounced(self, message_ids, reason):
-        """Odoo's bounce handling found bounces of these Message-Ids."""
-        deliveries = self.sudo().search([("message_id", "in", list(message_ids))]) if message_ids else self
+    def _mark_bounced(self, message_ids, bounced_email, reason):
+        """Odoo's bounce handling found a bounce of these Message-Ids for
+        ``bounced_email``: the deliveries of those mails to that address
+        bounced (as Odoo marks a notification bounced only for the partner
+        whose address bounced)."""
+        address = email_normalize(bounced_email or "")
+        if not message_ids or not address:
+            return
+        deliveries = self.sudo().search([("message_id", "in", list(message_ids))]).filtered(
+            lambda delivery: email_normalize(delivery.partner_id.email or "") == address)
         deliveries.write({"state": "bounced", "reason": reason})
         deliveries._notify_failed()
 

@@ -16,6 +16,7 @@ class CrmTeam(models.Model):
         "team_id",
         "user_id",
         string="Reminder Supervisors",
+        copy=False,
         domain=lambda self: [("groups_id", "in", self.env.ref("crm_notifications.group_reminder_supervisor").id)],
         help="Supervisors who see, edit and receive the reminders of this area's customers.",
         # naming supervisors grants reading reminders: reminder administrators only
@@ -24,10 +25,10 @@ class CrmTeam(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        teams = super().create(vals_list)
         # the field's groups guard reading and writing it, not creating a
-        # team with it: naming supervisors grants reading reminders
-        if not self.env.su and any(vals.get("reminder_supervisor_ids") for vals in vals_list) and not (
-            self.env.user._crm_is_reminder_admin()
-        ):
+        # team with it (in the values or the context's defaults): naming
+        # supervisors grants reading reminders
+        if not self.env.su and teams.sudo().reminder_supervisor_ids and not self.env.user._crm_is_reminder_admin():
             raise AccessError(_("Reminder Supervisors: only reminder administrators name them."))
-        return super().create(vals_list)
+        return teams

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
 
-from .mail_mail import ATTEMPTS_KEY
+from .mail_mail import SENDING
 
 
 class IrMailServer(models.Model):
@@ -21,7 +21,7 @@ class IrMailServer(models.Model):
         return super()._find_mail_server(email_from, mail_servers.filtered(lambda server: not server.crm_alerts_only))
 
     def send_email(self, message, *args, **kwargs):
-        attempts = self.env.context.get(ATTEMPTS_KEY)
+        attempts = SENDING.get()
         if attempts:
             mail_id = attempts.get(message["Message-Id"])
             if mail_id:

@@ -432,10 +432,12 @@ class MailActivity(models.Model):
                 "recipient_ids": [(4, delivery.partner_id.id)],
                 "email_from": activity._crm_alert_email_from(kind, company),
                 "mail_server_id": company.crm_activity_mail_server_id.id,
-                # mail_mail.py reports SMTP failures to the deliveries of the
-                # mails of this model
-                "model": self._name,
-                "res_id": activity.id,
+                # The mail's document is its delivery, not the activity: its
+                # message (and Message-Id, which a bounce quotes) is then read
+                # by the recipient and administrators only, not by whoever
+                # may read the activity. mail_mail.py reports the outcome.
+                "model": delivery._name,
+                "res_id": delivery.id,
                 "auto_delete": False,
             })
         mails = self.env["mail.mail"].sudo().create(values_list)

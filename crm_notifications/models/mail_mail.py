@@ -16,6 +16,7 @@ The outcome goes to the delivery log: sent, retried later when the failure
 is transient (server unreachable, 4xx), failed with the reason otherwise.
 """
 
+import contextvars
 import logging
 import threading
 
@@ -26,7 +27,10 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-ATTEMPTS_KEY = "crm_attempt_mail_ids"
+# {Message-Id: mail id} of the delivery log's mails that _send is sending
+# right now, for ir.mail_server.send_email. A context variable of the
+# process, not a key of Odoo's context: a client sets the latter at will.
+SENDING = contextvars.ContextVar("crm_notifications_sending", default=None)
 
 
 class MailMail(models.Model):
@@ -34,7 +38,7 @@ class MailMail(models.Model):
 
     # models whose mails are logged in crm.notification.delivery (the mail's
     # model/res_id is the source of the delivery)
-    _crm_delivery_source_models = ("crm.customer.reminder", "crm.customer.notification", "mail.activity")
+    _crm_delivery_source_models = ("crm.customer.reminder", "crm.customer.notification", "crm.notification.delivery")
 
     def _crm_ours(self):
         # every mail of Odoo passes here: reading model costs nothing more,
@@ -79,14 +83,15 @@ class MailMail(models.Model):
     def _send(self, auto_commit=False, raise_exception=False, smtp_session=None, alias_domain_id=False,
               mail_server=False, post_send_callback=None):
         ours = self._crm_ours()
-        mails = self
-        if ours:
-            # ir.mail_server.send_email records the attempt of these mails
-            mails = self.with_context(**{ATTEMPTS_KEY: {mail.message_id: mail.id for mail in ours}})
-        return super(MailMail, mails)._send(
-            auto_commit=auto_commit, raise_exception=raise_exception, smtp_session=smtp_session,
-            alias_domain_id=alias_domain_id, mail_server=mail_server, post_send_callback=post_send_callback,
-        )
+        # ir.mail_server.send_email records the attempt of these mails
+        token = SENDING.set({mail.message_id: mail.id for mail in ours} if ours else None)
+        try:
+            return super()._send(
+                auto_commit=auto_commit, raise_exception=raise_exception, smtp_session=smtp_session,
+                alias_domain_id=alias_domain_id, mail_server=mail_server, post_send_callback=post_send_callback,
+            )
+        finally:
+            SENDING.reset(token)
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         ours = self._crm_ours()

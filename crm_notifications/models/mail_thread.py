@@ -13,9 +13,9 @@ class MailThread(models.AbstractModel):
         # mail itself may be deleted by then: the log keeps its Message-Id)
         res = super()._routing_handle_bounce(email_message, message_dict)
         if message_dict.get("bounced_msg_ids"):
+            bounced_email = message_dict.get("bounced_email")
             self.env["crm.notification.delivery"]._mark_bounced(
-                message_dict["bounced_msg_ids"],
-                _("Bounced: %s", message_dict.get("bounced_email") or message_dict.get("email_from") or ""),
+                message_dict["bounced_msg_ids"], bounced_email, _("Bounced: %s", bounced_email),
             )
         return res
 

@@ -107,7 +107,7 @@ class ActivityAlertCase(TransactionCase):
         return self.Delivery.search(domain, order="id")
 
     def mails(self, activity):
-        return self.env["mail.mail"].sudo().search([("model", "=", "mail.activity"), ("res_id", "=", activity.id)])
+        return self.deliveries(activity).mail_id
 
     def notifications(self, user, event):
         return self.env["crm.notification"].sudo().search([("user_id", "=", user.id), ("event", "=", event)])
@@ -468,7 +468,8 @@ class TestActivityAlertSmtp(ActivityAlertCase):
 
     def process_queue(self):
         with self.smtp_enabled():
-            self.env["mail.mail"].with_context(filters=[("model", "=", "mail.activity")]).process_email_queue()
+            self.env["mail.mail"].with_context(
+                filters=[("model", "=", "crm.notification.delivery")]).process_email_queue()
         self.env.invalidate_all()
 
     def received_by(self, user):

@@ -179,7 +179,8 @@ class TestAlertsMailServer(ReminderEmailCase):
         self.assertEqual(delivery.state, "queued")
         self.sink.refuse(assignee.email, "Mailbox does not exist")
         with self.smtp_enabled():
-            self.env["mail.mail"].with_context(filters=[("model", "=", "mail.activity")]).process_email_queue()
+            self.env["mail.mail"].with_context(
+                filters=[("model", "=", "crm.notification.delivery")]).process_email_queue()
         self.env.flush_all()
         self.assertEqual(delivery.state, "failed")
         self.env.cr.precommit.run()
