@@ -19,14 +19,17 @@ is transient (server unreachable, 4xx), failed with the reason otherwise.
 import contextvars
 import logging
 import threading
+from datetime import timedelta
 
 import psycopg2
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
+# another queue run this long after one that starts with our mails waiting
+WATCH_DELAY = timedelta(minutes=2)
 # {Message-Id: mail id} of the delivery log's mails that _send is sending
 # right now, for ir.mail_server.send_email. A context variable of the
 # process, not a key of Odoo's context: a client sets the latter at will.
@@ -48,7 +51,25 @@ class MailMail(models.Model):
     @api.model
     def process_email_queue(self, ids=None, batch_size=1000):
         self._crm_settle_interrupted_sends()
+        self._crm_watch_queue()
         return super().process_email_queue(ids=ids, batch_size=batch_size)
+
+    @api.model
+    def _crm_watch_queue(self):
+        """While mails of the delivery log wait, ask for another queue run
+        a little later. A worker killed mid-run (limit_time_real) leaves the
+        queue's cron due and another worker takes it over; but three kills in
+        a row make Odoo count the job failed and put it off to its next slot,
+        an hour away: the trigger set here still wakes it up."""
+        self.flush_model(["state"])
+        self.env.cr.execute(SQL(
+            """SELECT 1 FROM mail_mail mail JOIN mail_message message ON message.id = mail.mail_message_id
+                WHERE mail.state = 'outgoing' AND message.model IN %s LIMIT 1""",
+            tuple(self._crm_delivery_source_models),
+        ))
+        if self.env.cr.fetchone():
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(
+                at=fields.Datetime.now() + WATCH_DELAY)
 
     @api.model
     def _crm_settle_interrupted_sends(self):

@@ -56,6 +56,25 @@ class TestDeliveryOutcome(ReminderEmailCase):
         self.assertIn("Connection refused", deliveries[0].reason)
         self.assertFalse(self.sink.messages)
 
+    @mute_logger("odoo.addons.mail.models.mail_mail")
+    def test_queue_watched_while_mails_wait(self):
+        """A queue run that starts with mails of the log waiting asks for
+        another run two minutes later: three kills in a row of the queue's
+        worker (Odoo then puts the job off by an hour) do not strand them."""
+        self.make_due(message="Call Jana about the renewal")
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"]
+        self.sink.stop()
+        with freeze_time("2027-01-04 08:10:00"):
+            self.process_queue()
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id), ("call_at", "=", datetime(2027, 1, 4, 8, 12))]))
+        self.sink.start()
+        with freeze_time("2027-01-04 08:20:00"):
+            self.process_queue()  # everything leaves
+        with freeze_time("2027-01-04 08:30:00"):
+            self.process_queue()  # nothing left to watch
+        self.assertFalse(Trigger.search([("cron_id", "=", cron.id), ("call_at", "=", datetime(2027, 1, 4, 8, 32))]))
+
     def test_interrupted_send_is_uncertain_not_repeated(self):
         """A worker killed between the SMTP server's answer and its commit
         leaves the attempt recorded (committed apart) and the mail outgoing:
