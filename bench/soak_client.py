@@ -180,7 +180,7 @@ class OdooLog:
         self.partial = lines.pop()
         now = time.time()
         for raw in lines:
-            line = raw.decode("utf-8", "replace")
+            line = raw.decode("utf-8", "replace").rstrip()  # Odoo ends its lines with a space
             match = LINE_RE.match(line)
             if not match:
                 if self.records:

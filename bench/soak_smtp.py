@@ -8,7 +8,7 @@ outage, started again on the same port):
 It is aiosmtpd (installed by bench/soak into its cache folder) with
 STARTTLS required before AUTH and AUTH (PLAIN, LOGIN) required before MAIL,
 checking the user name and password. Each accepted message is written to
-the spool as one file, ``<seq>.eml``: the envelope (sender, recipients, the
+the spool as one file, ``<seq // 1000>/<seq>.eml``: the envelope (sender, recipients, the
 authenticated user, TLS) as ``X-Soak-*`` header lines, then the message as
 received. The file is in place (written to a temporary name, then renamed)
 before the ``250`` reply: a message in the spool is one the server
@@ -196,7 +196,8 @@ def serve(args):
         server = await loop.create_server(factory, host="127.0.0.1", port=args.port, reuse_address=True)
         log.write(f"{time.time():.3f} listening on 127.0.0.1:{args.port}, next seq {handler.seq}\n")
         print("SMTP-READY", flush=True)
-        while True:
+        parent = os.getppid()
+        while os.getppid() == parent:  # the harness is gone: so is its server
             await asyncio.sleep(5)
             if args.stats:
                 with open(args.stats + ".tmp", "w") as f:
