@@ -173,7 +173,7 @@ class CrmCustomerNotification(models.Model):
                     else:
                         found = self._has_unsafe_expression_template_inline_template(
                             value, notification.render_model)
-                except Exception as error:  # noqa: BLE001 - any parse error is the user's input
+                except Exception as error:
                     raise ValidationError(_(
                         "%(field)s: the template cannot be read (%(error)s).",
                         field=field._description_string(self.env), error=error,
@@ -472,7 +472,7 @@ class CrmCustomerNotification(models.Model):
             )
         except psycopg2.Error:
             raise
-        except Exception as error:  # noqa: BLE001 - user-written templates raise anything
+        except Exception as error:
             reason = error.args[0] if error.args and isinstance(error.args[0], str) else repr(error)
             raise TemplateRenderError(reason) from error
 

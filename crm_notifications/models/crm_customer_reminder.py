@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import LazyTranslate, SQL
+from odoo.tools import SQL, LazyTranslate
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.base.models.res_partner import _tz_get

@@ -28,6 +28,7 @@ from odoo.tools import SQL, html2plaintext
 
 from ..tools.sql import insert_unnest
 
+
 class QueuedEvent(NamedTuple):
     """A notification to write at the end of the transaction (``_queue``):
     ``user_id`` hears of ``event`` on the source record the rule matched (an

@@ -63,7 +63,8 @@ class CrmNotificationRule(models.Model):
 
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10, help="When several rules match one event, the first one writes the notification.")
+    sequence = fields.Integer(
+        default=10, help="When several rules match one event, the first one writes the notification.")
     model_id = fields.Many2one(
         "ir.model",
         required=True,

@@ -92,8 +92,9 @@ class MailMail(models.Model):
                 ids = [row[0] for row in self.env.cr.fetchall()]
                 self.env.cr.execute(SQL(
                     """DELETE FROM crm_notification_send_attempt a
-                        WHERE NOT EXISTS (SELECT 1 FROM crm_notification_delivery d
-                                           WHERE d.mail_id = a.mail_id AND a.attempt > COALESCE(d.attempt_count, 0))"""),
+                        WHERE NOT EXISTS (
+                              SELECT 1 FROM crm_notification_delivery d
+                               WHERE d.mail_id = a.mail_id AND a.attempt > COALESCE(d.attempt_count, 0))"""),
                     log_exceptions=False)
         except psycopg2.errors.SerializationFailure:
             # another worker settled or sent them since this transaction began

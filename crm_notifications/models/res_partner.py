@@ -21,7 +21,8 @@ class ResPartner(models.Model):
         help="Whether you may set reminders on this customer: reminder administrators may on all, "
         "supervisors on the customers of their areas.",
     )
-    reminder_count = fields.Integer(compute="_compute_reminder_count", groups="crm_notifications.group_reminder_supervisor")
+    reminder_count = fields.Integer(
+        compute="_compute_reminder_count", groups="crm_notifications.group_reminder_supervisor")
 
     @api.depends("crm_area_id")
     @api.depends_context("uid")

@@ -4,6 +4,7 @@ import re
 
 from odoo.tests import TransactionCase, new_test_user
 
+
 def normalize_sql(text):
     """SQL conditions compared as PostgreSQL prints them back: without quotes,
     table aliases, parentheses, blanks and case."""

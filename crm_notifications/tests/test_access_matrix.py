@@ -124,7 +124,7 @@ def read_access_matrix(path=README_PATH):
                 raise AssertionError(f"README access matrix: {model} / {role} is listed twice")
             matrix[model, role] = {
                 operation: _parse_cell(operation, cell, f"{model} / {role}")
-                for operation, cell in zip(OPERATIONS, cells[2:])
+                for operation, cell in zip(OPERATIONS, cells[2:], strict=True)
             }
     return matrix
 
@@ -495,7 +495,8 @@ class TestAccessMatrix(HttpCase):
             return [
                 (f"customer of area {area}", {
                     "name": f"{marker} (area {area})", "partner_id": customer.id,
-                    "activation_date": fields.Datetime.to_string(FUTURE), "tz": "UTC", "channel": "inapp", "receivers": "all",
+                    "activation_date": fields.Datetime.to_string(FUTURE), "tz": "UTC", "channel": "inapp",
+                    "receivers": "all",
                 }, customer)
                 for area, customer in (("A", self.customer_a), ("B", self.customer_b))
             ]

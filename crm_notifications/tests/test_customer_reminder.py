@@ -27,8 +27,9 @@ class CustomerReminderCase(CrmNotificationCase):
                                       groups="crm_notifications.group_reminder_supervisor")
         cls.sup_south = new_test_user(cls.env, "sup_south", name="Sam South",
                                       groups="crm_notifications.group_reminder_supervisor")
-        cls.north = cls.env["crm.team"].create({"name": "North", "reminder_supervisor_ids": [Command.set(cls.sup_north.ids)]})
-        cls.south = cls.env["crm.team"].create({"name": "South", "reminder_supervisor_ids": [Command.set(cls.sup_south.ids)]})
+        Team = cls.env["crm.team"]
+        cls.north = Team.create({"name": "North", "reminder_supervisor_ids": [Command.set(cls.sup_north.ids)]})
+        cls.south = Team.create({"name": "South", "reminder_supervisor_ids": [Command.set(cls.sup_south.ids)]})
         cls.customer_north = cls.env["res.partner"].create({"name": "Nordic Wood", "is_company": True,
                                                             "crm_area_id": cls.north.id})
         cls.customer_south = cls.env["res.partner"].create({"name": "Southern Sun", "is_company": True,
@@ -101,7 +102,8 @@ class TestReminderRecurrence(CustomerReminderCase):
         self.assertEqual([d.date() for d in second_tuesday.get_next_occurrences(3)], [
             date(2027, 1, 12), date(2027, 2, 9), date(2027, 3, 9)])
         last_friday = self.make(recurrency=True, rrule_type="monthly", month_by="day", byday="-1", weekday="FRI")
-        self.assertEqual([d.date() for d in last_friday.get_next_occurrences(2)], [date(2027, 1, 29), date(2027, 2, 26)])
+        self.assertEqual([d.date() for d in last_friday.get_next_occurrences(2)],
+                         [date(2027, 1, 29), date(2027, 2, 26)])
 
     @freeze_time("2027-01-01 00:00:00")
     def test_yearly_until(self):

@@ -122,7 +122,8 @@ class TestDemoData(CrmNotificationCase):
     def test_demo_notifications(self):
         """With demo data, both demo users have notifications of each kind."""
         demo = self.env.ref("base.user_demo", raise_if_not_found=False)
-        if not demo or not self.env["ir.module.module"].search([("name", "=", "crm_notifications"), ("demo", "=", True)]):
+        Module = self.env["ir.module.module"]
+        if not demo or not Module.search([("name", "=", "crm_notifications"), ("demo", "=", True)]):
             self.skipTest("no demo data on this database")
         admin = self.env.ref("base.user_admin")
         expected_rules = {

@@ -24,7 +24,8 @@ class TestNotificationSecurity(CrmNotificationCase):
         """B can neither read, write nor delete A's notification."""
         self.assertEqual(len(self.notification_a), 1)
         as_b = self.notification_a.with_user(self.user_b)
-        self.assertFalse(self.env["crm.notification"].with_user(self.user_b).search([("id", "=", self.notification_a.id)]))
+        as_user_b = self.env["crm.notification"].with_user(self.user_b)
+        self.assertFalse(as_user_b.search([("id", "=", self.notification_a.id)]))
         with self.assertRaises(AccessError):
             as_b.read(["title"])
         with self.assertRaises(AccessError):

@@ -227,7 +227,8 @@ class TestAreaGuard(CustomerReminderCase):
         cls.sales_manager = new_test_user(cls.env, "sec_manager", name="Mona Manager",
                                           groups="base.group_user,sales_team.group_sale_manager")
         # supervisors who may edit contacts at all (Contact Creation)
-        (cls.sup_north | cls.sup_south | cls.rem_admin).groups_id = [Command.link(cls.env.ref("base.group_partner_manager").id)]
+        partner_manager = cls.env.ref("base.group_partner_manager")
+        (cls.sup_north | cls.sup_south | cls.rem_admin).groups_id = [Command.link(partner_manager.id)]
 
     @mute_logger("odoo.addons.base.models.ir_rule")
     def test_moving_a_customer_needs_both_areas(self):
@@ -253,7 +254,8 @@ class TestAreaGuard(CustomerReminderCase):
     @mute_logger("odoo.addons.base.models.ir_model")
     def test_only_reminder_administrators_name_supervisors(self):
         with self.assertRaises(AccessError):
-            self.north.with_user(self.sales_manager).write({"reminder_supervisor_ids": [Command.link(self.sales_manager.id)]})
+            self.north.with_user(self.sales_manager).write(
+                {"reminder_supervisor_ids": [Command.link(self.sales_manager.id)]})
         self.assertEqual(self.north.reminder_supervisor_ids, self.sup_north)
 
     @mute_logger("odoo.addons.base.models.ir_rule")

@@ -576,9 +576,10 @@ class TestSecurityRpc(SecurityRpcCase):
             self.login(user)
             ids = delivery.ids
             attempts = {
-                "read": lambda: self.call(D, "read", ids, ["res_name", "mail_id", "notification_id", "sms_uuid"]),
+                "read": lambda ids=ids: self.call(
+                    D, "read", ids, ["res_name", "mail_id", "notification_id", "sms_uuid"]),
                 "search_read": lambda: self.call(D, "search_read", [], ["mail_id"]),
-                "web_read": lambda: self.call(D, "web_read", ids, {"mail_id": {"fields": {"subject": {}}}}),
+                "web_read": lambda ids=ids: self.call(D, "web_read", ids, {"mail_id": {"fields": {"subject": {}}}}),
                 "web_search_read": lambda: self.call(D, "web_search_read", [], {
                     "notification_id": {"fields": {"display_name": {}}}}),
                 "domain": lambda: self.call(D, "search", [("sms_uuid", "!=", False)]),
@@ -590,9 +591,9 @@ class TestSecurityRpc(SecurityRpcCase):
                                                     ["partner_id"]),
                 "web_read_group": lambda: self.call(D, "web_read_group", [], ["__count"], ["notification_id"]),
                 "search_count": lambda: self.call(D, "search_count", [("mail_id", "!=", False)]),
-                "export mail": lambda: self.call(D, "export_data", ids, ["res_name", "mail_id/subject"]),
-                "export sms": lambda: self.call(D, "export_data", ids, ["sms_uuid"]),
-                "export notif": lambda: self.call(D, "export_data", ids, ["notification_id/title"]),
+                "export mail": lambda ids=ids: self.call(D, "export_data", ids, ["res_name", "mail_id/subject"]),
+                "export sms": lambda ids=ids: self.call(D, "export_data", ids, ["sms_uuid"]),
+                "export notif": lambda ids=ids: self.call(D, "export_data", ids, ["notification_id/title"]),
             }
             for label, attempt in attempts.items():
                 with self.subTest(user=user.login, path=label):

@@ -13,8 +13,9 @@ import ssl
 import tempfile
 from email.message import EmailMessage
 
-from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 
 from .smtp_sink import SmtpSink, SmtpSinkMixin, certificate_pem
 

@@ -11,7 +11,6 @@ year, so that nothing is ever due while it runs.
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
-
 from markupsafe import Markup
 
 from odoo.tests import HttpCase, new_test_user, tagged

@@ -61,7 +61,7 @@ class CrmCustomerNotification(models.Model):
             "partner_id": delivery.partner_id.id,
             "uuid": uuid,
             "state": "outgoing",
-        } for delivery, uuid in zip(deliveries, uuids)])
+        } for delivery, uuid in zip(deliveries, uuids, strict=True)])
         deliveries._link_sms(uuids)
         cron = self.env.ref("sms.ir_cron_sms_scheduler_action", raise_if_not_found=False)
         if cron:

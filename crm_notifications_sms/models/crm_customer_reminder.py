@@ -17,7 +17,8 @@ class CrmCustomerReminder(models.Model):
     def _check_receivers_reachable(self):
         res = super()._check_receivers_reachable()
         for reminder in self.filtered(lambda r: r.channel in ("sms", "email_sms")):
-            unreachable = reminder._get_receivers().filtered(lambda user: not reminder._sms_number(user))
+            unreachable = reminder._get_receivers().filtered(
+                lambda user, reminder=reminder: not reminder._sms_number(user))
             if unreachable:
                 raise ValidationError(_(
                     "Delivery: SMS needs a valid mobile or phone number for every receiver (international, or "

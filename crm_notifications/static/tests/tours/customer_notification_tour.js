@@ -1,5 +1,5 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Must match crm_notifications/tests/test_ui_customer_notification.py
 const CUSTOMER_1 = "Tour Customer Ana";

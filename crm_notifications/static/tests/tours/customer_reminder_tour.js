@@ -1,5 +1,5 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // Must match crm_notifications/tests/test_ui_reminder.py
 const CUSTOMER_NAME = "Tour: Hoppe Bikes";
@@ -107,7 +107,9 @@ registry.category("web_tour.tours").add("crm_notifications_reminder_second_tuesd
                         .map((line) => line.trim())
                         .filter(Boolean);
                     if (lines.length !== 5) {
-                        throw new Error(`Expected five occurrences, got ${lines.length}: ${lines.join(" | ")}`);
+                        throw new Error(
+                            `Expected five occurrences, got ${lines.length}: ${lines.join(" | ")}`
+                        );
                     }
                     const time = lines[0].slice(-5);
                     lines.forEach((line, index) => {

@@ -1,7 +1,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import { user } from "@web/core/user";
-import { registry } from "@web/core/registry";
-import { session } from "@web/session";
+import {user} from "@web/core/user";
+import {registry} from "@web/core/registry";
+import {session} from "@web/session";
 
 // Must match crm_notifications/tests/test_ui.py
 const LIVE_LEAD_NAME = "Tour: 12 standing desks";
@@ -31,12 +31,12 @@ async function externalJsonRpc(service, method, args) {
     const response = await fetch("/jsonrpc", {
         method: "POST",
         credentials: "omit",
-        headers: { "Content-Type": "application/json" },
+        headers: {"Content-Type": "application/json"},
         body: JSON.stringify({
             jsonrpc: "2.0",
             method: "call",
             id: Math.floor(Math.random() * 1e9),
-            params: { service, method, args },
+            params: {service, method, args},
         }),
     });
     if (!response.ok) {
@@ -63,11 +63,7 @@ registry.category("web_tour.tours").add("crm_notifications_bell_live", {
             trigger: BELL_WITHOUT_COUNTER,
             async run() {
                 const db = session.db;
-                const uidA = await externalJsonRpc("common", "login", [
-                    db,
-                    USER_A_LOGIN,
-                    USER_A_PASSWORD,
-                ]);
+                const uidA = await externalJsonRpc("common", "login", [db, USER_A_LOGIN, USER_A_PASSWORD]);
                 if (!uidA) {
                     throw new Error(`Could not log in as ${USER_A_LOGIN}`);
                 }
@@ -88,7 +84,7 @@ registry.category("web_tour.tours").add("crm_notifications_bell_live", {
                     USER_A_PASSWORD,
                     "crm.lead",
                     "write",
-                    [leadIds, { user_id: user.userId }],
+                    [leadIds, {user_id: user.userId}],
                 ]);
             },
         },

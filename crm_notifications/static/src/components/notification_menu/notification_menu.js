@@ -1,13 +1,13 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import { Component, onWillDestroy, useState } from "@odoo/owl";
+import {Component, onWillDestroy, useState} from "@odoo/owl";
 
-import { Dropdown } from "@web/core/dropdown/dropdown";
-import { useDropdownState } from "@web/core/dropdown/dropdown_hooks";
-import { deserializeDateTime } from "@web/core/l10n/dates";
-import { _t } from "@web/core/l10n/translation";
-import { ConnectionLostError } from "@web/core/network/rpc";
-import { registry } from "@web/core/registry";
-import { useBus, useService } from "@web/core/utils/hooks";
+import {Dropdown} from "@web/core/dropdown/dropdown";
+import {useDropdownState} from "@web/core/dropdown/dropdown_hooks";
+import {deserializeDateTime} from "@web/core/l10n/dates";
+import {_t} from "@web/core/l10n/translation";
+import {ConnectionLostError} from "@web/core/network/rpc";
+import {registry} from "@web/core/registry";
+import {useBus, useService} from "@web/core/utils/hooks";
 
 const MODEL = "crm.notification";
 const BUS_TYPE = "crm.notification/updated";
@@ -24,7 +24,7 @@ const LIST_LIMIT = 20;
  * The list is only loaded while the dropdown is open.
  */
 export class NotificationMenu extends Component {
-    static components = { Dropdown };
+    static components = {Dropdown};
     static props = {};
     static template = "crm_notifications.NotificationMenu";
 
@@ -129,7 +129,7 @@ export class NotificationMenu extends Component {
             const date = deserializeDateTime(notification.date);
             relativeDate = date.isValid ? date.toRelative() : "";
         }
-        return { ...notification, relativeDate };
+        return {...notification, relativeDate};
     }
 
     onBusUpdate(payload) {
@@ -219,8 +219,6 @@ export class NotificationMenu extends Component {
     }
 }
 
-export const notificationMenuItem = { Component: NotificationMenu };
+export const notificationMenuItem = {Component: NotificationMenu};
 
-registry
-    .category("systray")
-    .add("crm_notifications.notification_menu", notificationMenuItem, { sequence: 22 });
+registry.category("systray").add("crm_notifications.notification_menu", notificationMenuItem, {sequence: 22});
