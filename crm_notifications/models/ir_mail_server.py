@@ -22,8 +22,7 @@ class IrMailServer(models.Model):
 
     def send_email(self, message, *args, **kwargs):
         attempts = SENDING.get()
-        if attempts:
-            mail_id = attempts.get(message["Message-Id"])
-            if mail_id:
-                self.env["mail.mail"]._crm_record_attempt(mail_id)
+        mail_id = attempts and attempts.get(message["Message-Id"])
+        if mail_id:
+            self.env["mail.mail"]._crm_record_attempt(mail_id)
         return super().send_email(message, *args, **kwargs)

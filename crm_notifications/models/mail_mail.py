@@ -125,20 +125,34 @@ class MailMail(models.Model):
         return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason,
                                                  failure_type=failure_type)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        mails = super().create(vals_list)
+        # Odoo wakes its queue up for scheduled mails only: the delivery
+        # log's would wait for the hourly run
+        if any(vals.get("model") in self._crm_delivery_source_models for vals in vals_list):
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        return mails
+
     @api.model
     def _crm_record_attempt(self, mail_id):
-        """Commit, before the SMTP exchange, that ``mail_id`` is being sent,
-        on a cursor of its own (the queue's transaction commits only after
-        the server answered). In tests nothing may be committed: same
-        cursor."""
+        """Commit, before the SMTP exchange, that ``mail_id`` is being sent
+        (``_crm_execute_apart``)."""
         query = SQL(
             """INSERT INTO crm_notification_send_attempt (mail_id, attempt, date)
                SELECT mail_id, COALESCE(attempt_count, 0) + 1, now() AT TIME ZONE 'UTC'
                  FROM crm_notification_delivery WHERE mail_id = %s
                ON CONFLICT (mail_id) DO UPDATE SET attempt = EXCLUDED.attempt, date = EXCLUDED.date""",
             mail_id)
+        self.env["crm.notification.delivery"].flush_model(["attempt_count", "mail_id"])
+        self._crm_execute_apart(query)
+
+    @api.model
+    def _crm_execute_apart(self, query):
+        """Run ``query`` on a cursor of its own, committed at once: the
+        queue's transaction commits only after the server answered. In tests
+        nothing may be committed: same cursor."""
         if getattr(threading.current_thread(), "testing", False):
-            self.env["crm.notification.delivery"].flush_model(["attempt_count", "mail_id"])
             self.env.cr.execute(query)
             return
         with self.env.registry.cursor() as cr:
