@@ -7,6 +7,7 @@ from . import crm_notification_send_attempt
 from . import crm_notification_rule
 from . import mail_activity
 from . import mail_thread
+from . import calendar_event
 from . import project_task
 from . import res_company
 from . import res_config_settings

@@ -17,6 +17,10 @@ class Base(models.AbstractModel):
 
     _inherit = "base"
 
+    # context keys under which a model's own notifications are silenced, and
+    # its rules with them (e.g. calendar.event's no_mail_to_attendees)
+    _crm_notification_quiet_keys = ()
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
@@ -51,6 +55,7 @@ class Base(models.AbstractModel):
         return (
             (self.env.registry.ready or context.get("crm_notification_force"))
             and not context.get("crm_notification_skip")
+            and not any(context.get(key) for key in self._crm_notification_quiet_keys)
             and "crm.notification.rule" in self.env.registry
         )
 

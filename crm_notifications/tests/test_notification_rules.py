@@ -144,6 +144,17 @@ class TestDefaultRules(CrmNotificationCase):
         self.flush_notifications()
         self.assertEqual(self.notifications_of(self.user_b).title, "Campaign assigned to you: Spring offers")
 
+    def test_meeting_attendees_quiet_when_odoo_does_not_invite(self):
+        """Under Odoo's no_mail_to_attendees (recurrences it splits, callers
+        that invite otherwise) attendees get no in-app invitation either."""
+        event = self.env["calendar.event"].with_user(self.user_a).with_context(no_mail_to_attendees=True).create({
+            "name": "Quiet review", "start": "2027-01-04 09:00:00", "stop": "2027-01-04 10:00:00",
+            "partner_ids": [Command.set((self.user_a | self.user_b).partner_id.ids)],
+        })
+        event.with_context(no_mail_to_attendees=True).write({"partner_ids": [Command.link(self.user_c.partner_id.id)]})
+        self.flush_notifications()
+        self.assertFalse(self.Notification.search([("res_model", "=", "calendar.event"), ("res_id", "=", event.id)]))
+
     def test_meeting_attendees(self):
         """Meeting attendees who are users are notified, the organizer is not."""
         partner_only = self.env["res.partner"].create({"name": "External attendee"})
