@@ -50,6 +50,8 @@ F_USERS = env_int("SOAK_F_USERS", 4)
 # a cron that has work but is neither running, nor triggered, nor due is
 # woken after this many seconds (see "kicks" in the README)
 GRACE = env_int("SOAK_GRACE", 20)
+# a cron whose trigger or next call is within this many seconds is left alone
+SOON = env_int("SOAK_SOON", 300)
 # wall-clock budget of one scenario, from its send to the end of its drain
 BUDGET = env_int("SOAK_SCENARIO_BUDGET", 900)
 FAULT_WAIT = 300  # longest wait for the moment of a fault (a job start, messages arriving)
@@ -286,12 +288,14 @@ class Harness:
 
     # -- crons ----------------------------------------------------------
     def cron_waiting(self, role):
-        """Whether Odoo will run this cron by itself soon: a trigger row, a
-        nextcall in the past, or a worker running it."""
+        """Whether Odoo will run this cron by itself soon: a trigger or its
+        nextcall within SOON seconds, or a worker running it."""
         cron_id = self.cfg["crons"][role]
+        soon = f"now() at time zone 'UTC' + interval '{SOON} seconds'"
         row = self.psql.rows(
-            f"SELECT active, nextcall <= now() at time zone 'UTC', "
-            f"(SELECT count(*) FROM ir_cron_trigger WHERE cron_id = {cron_id}) FROM ir_cron WHERE id = {cron_id}")[0]
+            f"SELECT active, nextcall <= {soon}, "
+            f"(SELECT count(*) FROM ir_cron_trigger WHERE cron_id = {cron_id} AND call_at <= {soon}) "
+            f"FROM ir_cron WHERE id = {cron_id}")[0]
         active, due, triggers = row[0] == "t", row[1] == "t", int(row[2])
         running = self.odoo_log.job_running(self.cfg["cron_names"][role])
         return active and (due or triggers > 0 or running is not None)
