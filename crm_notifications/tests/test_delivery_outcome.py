@@ -56,6 +56,15 @@ class TestDeliveryOutcome(ReminderEmailCase):
         self.assertIn("Connection refused", deliveries[0].reason)
         self.assertFalse(self.sink.messages)
 
+    def test_queued_mails_wake_the_queue_up(self):
+        """Odoo wakes its mail queue up for scheduled mails only: the
+        reminder cron's mails ask for a queue run at once."""
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search([("cron_id", "=", cron.id)])
+        self.make_due(message="Call Jana about the renewal")
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]) - before)
+
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_queue_watched_while_mails_wait(self):
         """A queue run that starts with mails of the log waiting asks for
