@@ -21,9 +21,10 @@ import sys
 import time
 
 from odoo import Command, fields
-from odoo.addons.crm_notifications.models import mail_activity as ma
 from odoo.sql_db import db_connect
 from odoo.tools import SQL
+
+from odoo.addons.crm_notifications.models import mail_activity as ma
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
 REPS = int(os.environ.get("BENCH_REPS", "200"))

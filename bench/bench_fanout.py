@@ -19,9 +19,10 @@ import sys
 import time
 import tracemalloc
 
-from odoo.addons.crm_notifications.models import crm_customer_notification as ccn
 from odoo.sql_db import db_connect
 from odoo.tools import SQL
+
+from odoo.addons.crm_notifications.models import crm_customer_notification as ccn
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
 WARMUP = int(os.environ.get("BENCH_WARMUP", "500"))
@@ -132,6 +133,7 @@ partner_ids = sorted(row[0] for row in cr.fetchall())
 cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partner_ids])
 cr.commit()
 from odoo.tools import email_normalize  # noqa: E402
+
 sample = su["res.partner"].browse(partner_ids[:: max(1, N_PARTNERS // 50)])
 assert all(p.email_normalized == email_normalize(p.email) for p in sample), "email_normalized mismatch"
 log(f"  done in {time.perf_counter() - t0:.1f}s (ids {partner_ids[0]}..{partner_ids[-1]})")
@@ -301,7 +303,7 @@ for size in SIZES:
         log(f"{SYSTEMS[system][0]}: {size:,} customers ...")
         r = measure(system, size, f"{size}", trace=False)
         if size <= TRACE_MAX:
-            log(f"  traced run (tracemalloc) of the same send ...")
+            log("  traced run (tracemalloc) of the same send ...")
             rt = measure(system, size, f"{size} traced", trace=True)
             r["peak"], r["wall_traced"] = rt["peak"], rt["wall"]
         results.append(r)

@@ -190,7 +190,7 @@ for key, label, *_rest in VARIANTS:
 n_rounds = max(-(-size // BATCH) for *_rest, size in VARIANTS)
 for rnd in range(n_rounds):
     line = []
-    for key, label, tracking, on, keep_email, size in (VARIANTS if rnd % 2 == 0 else VARIANTS[::-1]):
+    for key, _label, tracking, on, keep_email, size in (VARIANTS if rnd % 2 == 0 else VARIANTS[::-1]):
         first = rnd * BATCH
         if first >= size:
             continue
@@ -462,7 +462,7 @@ results["t_unread_search"] = timed(
     lambda: Notification.search([("user_id", "=", target.id), ("is_read", "=", False)]).ids, fresh=True)
 try:
     results["t_inbox"] = timed(odoo_inbox, reps=max(REPS // 5, 20), fresh=True)
-except Exception as exc:  # noqa: BLE001 (informative figure only)
+except Exception as exc:
     results["t_inbox"] = None
     log(f"  Odoo inbox listing not measured: {exc!r}")
 cr.rollback()
