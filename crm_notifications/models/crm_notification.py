@@ -336,7 +336,11 @@ class CrmNotification(models.Model):
             [("id", "in", list({entry.user_id for entry in entries})), ("share", "=", False)]
         )
         user_langs = {user.id: user.lang or "en_US" for user in users}
-        rule_order = {rule.id: (rule.sequence, rule.id) for rule in Rule.browse({e.rule_id for e in entries})}
+        # from the rules' cache: no read of the rules on the hot path
+        rule_order = {
+            spec.id: (spec.sequence, spec.id)
+            for specs in Rule._get_rules_by_model().values() for spec in specs
+        }
         entries.sort(key=lambda e: rule_order.get(e.rule_id, (0, 0)))
 
         seen = set()

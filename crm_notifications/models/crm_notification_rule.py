@@ -44,6 +44,7 @@ class RuleSpec(NamedTuple):
     keep_odoo_email: bool
     domain: str  # the "Apply On" domain as written ("" for none)
     hooked: bool  # assignment detected by a host hook (mail.activity.action_notify)
+    sequence: int = 10  # the first rule by sequence writes a notification
 
     def filter(self, records):
         """The records matching the rule's "Apply On" domain, in memory."""
@@ -219,25 +220,31 @@ class CrmNotificationRule(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    @tools.ormcache("model_name")
     def _get_model_rules(self, model_name):
         """Active rules of a model, as a tuple of ``RuleSpec``.
 
-        Cached: ``base.create``/``base.write`` call this for every model.
-        """
-        Model = self.env.get(model_name)
-        if Model is None:
-            return ()
-        host_fields = getattr(Model, "_crm_notification_host_fields", ())
-        result = []
+        ``base.create``/``base.write`` call this for every model: served
+        from ``_get_rules_by_model``, one cache for all models."""
+        return self._get_rules_by_model().get(model_name, ())
+
+    @api.model
+    @tools.ormcache()
+    def _get_rules_by_model(self):
+        """All active rules, as {model name: tuple of ``RuleSpec``}, sorted
+        by sequence. One cache entry, refilled after each cache clear with two
+        queries whatever the number of models written next (a cache per model
+        cost a query for each model the first time it was written)."""
+        result = defaultdict(list)
         # active_test forced: the cache is shared by every caller, whatever
         # its context (an active_test=False caller must not cache archived rules)
-        rules = self.sudo().with_context(active_test=True).search([("model", "=", model_name), ("active", "=", True)])
+        rules = self.sudo().with_context(active_test=True).search([("active", "=", True)], order="sequence, id")
         for rule in rules:
-            field = Model._fields.get(rule.field_id.name)
+            Model = self.env.get(rule.model)
+            field = Model._fields.get(rule.field_id.name) if Model is not None else None
             if field is None:
                 continue
-            result.append(RuleSpec(
+            host_fields = getattr(Model, "_crm_notification_host_fields", ())
+            result[rule.model].append(RuleSpec(
                 id=rule.id,
                 trigger=rule.trigger,
                 field=field.name,
@@ -246,8 +253,9 @@ class CrmNotificationRule(models.Model):
                 keep_odoo_email=rule.keep_odoo_email,
                 domain=rule.filter_domain or "",
                 hooked=rule.trigger == "assign" and field.name in host_fields,
+                sequence=rule.sequence,
             ))
-        return tuple(result)
+        return {model: tuple(specs) for model, specs in result.items()}
 
     @api.model
     def _path_leads_to_users(self, Model, path):
