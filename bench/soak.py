@@ -598,6 +598,10 @@ class Harness:
     def count(self, ctx):
         customers = set(self.cfg["partner_ids"])
         messages = self.received_for(ctx)
+        # the rest of what the server got meanwhile (e.g. Odoo's "you have
+        # been assigned" mails of scenario f): duplicates there count too
+        others = [m for m in self.spool.refresh()[ctx["spool_mark"]:] if ctx["tag"] not in m["subject"]]
+        other_ids = Counter(m["message_id"] for m in others)
         per_partner = Counter()
         other_rcpts = Counter()
         pairs = Counter()
@@ -666,6 +670,8 @@ class Harness:
             "lost_examples": sorted(lost)[:10],
             "received_though_logged_failed": len(received_not_sent),
             "log_state_vs_server": {state: dict(c) for state, c in outcome.items()},
+            "other_messages": len(others),
+            "other_duplicates_message_id": sum(n - 1 for n in other_ids.values() if n > 1),
         }
 
     def errors(self, mark, second):
@@ -676,10 +682,18 @@ class Harness:
             shell_log.poll()
             extra = shell_log.records
         errors = [r for r in records + extra if r["level"] in ("ERROR", "CRITICAL")]
+
+        def addon(r):
+            # logged by the addon, or raised through its code (the traceback)
+            return r["logger"].startswith("odoo.addons.crm_notifications") or any(
+                "/crm_notifications" in line for line in r["extra"])
+
         samples, seen = [], set()
         for r in errors:
             last = next((x.strip() for x in reversed(r["extra"]) if x.strip()), "")
-            text = f"{r['logger']}: {r['message'][:300]}" + (f" | {last[:300]}" if last else "")
+            where = next((x.strip() for x in reversed(r["extra"]) if "/crm_notifications" in x), "")
+            text = f"{r['logger']}: {r['message'][:300]}" + (f" | {last[:300]}" if last else "") + (
+                f" | via {where[where.find('crm_notifications'):][:160]}" if where else "")
             key = (r["logger"], r["message"][:80], last[:80])
             if key not in seen:
                 seen.add(key)
@@ -687,7 +701,7 @@ class Harness:
             next(s for s in samples if s["text"] == text)["count"] += 1
         return {
             "errors": len(errors),
-            "errors_addon": sum(1 for r in errors if r["logger"].startswith("odoo.addons.crm_notifications")),
+            "errors_addon": sum(1 for r in errors if addon(r)),
             "errors_second_process": sum(1 for r in extra if r["level"] in ("ERROR", "CRITICAL")),
             "error_samples": samples[:12],
             "odoo_worker_timeouts": sum(1 for r in records if " timeout after " in r["message"]
@@ -878,6 +892,37 @@ def md_table(results):
     return "\n".join(lines)
 
 
+def side_by_side(results):
+    """Per fault: the runs of each system summed (duplicates, lost, not sent)
+    and their median drain time."""
+    lines = ["| fault | system | runs | faults injected | duplicates (rcpt+subj) | lost | log rows not sent "
+             "(received) | median drain s | Odoo kills | ERROR all/addon |", "|" + "---|" * 10]
+    for key in SCENARIOS:
+        for system in SYSTEMS:
+            rows = [r for r in results if r.get("key") == key and r.get("system") == system
+                    and not r.get("harness_error")]
+            if not rows:
+                continue
+            not_sent = Counter()
+            received = Counter()
+            for r in rows:
+                for state, c in (r.get("log_state_vs_server") or {}).items():
+                    if state not in ("sent", "pending", "skipped"):
+                        not_sent[state] += sum(c.values())
+                        received[state] += c.get("received", 0)
+            drains = [r["drain_after_fault_s"] for r in rows if r.get("drained")]
+            lines.append(
+                f"| {key}: {FAULTS[key]} | {SYSTEM_LABEL[system]} | {len(rows)} | "
+                f"{sum(1 for r in rows if r.get('fault_injected')) if key != 'a' else '-'} | "
+                f"{sum(r['duplicates_rcpt_subject'] for r in rows)} | {sum(r['lost'] for r in rows)} | "
+                f"{', '.join(f'{k} {v} ({received[k]})' for k, v in not_sent.items()) or '0'} | "
+                f"{statistics.median(drains) if drains else 'stuck'}"
+                f"{'' if len(drains) == len(rows) else f' ({len(rows) - len(drains)} stuck)'} | "
+                f"{sum(r['odoo_worker_timeouts'] for r in rows)} | "
+                f"{sum(r['errors'] for r in rows)}/{sum(r['errors_addon'] for r in rows)} |")
+    return "\n".join(lines)
+
+
 def findings(results):
     """Lines flagging what looks like a bug, from the figures."""
     out = []
@@ -890,6 +935,9 @@ def findings(results):
             what.append(f"{r['duplicates_rcpt_subject']} duplicate(s) at the server "
                         f"({r['duplicates_message_id']} by Message-Id, {r['customers_received_twice_or_more']} "
                         f"customer(s) got it twice or more; e.g. {r['duplicate_examples'][:2]})")
+        if r.get("other_duplicates_message_id"):
+            what.append(f"{r['other_duplicates_message_id']} duplicate(s) by Message-Id among the "
+                        f"{r['other_messages']} other messages the server got meanwhile")
         if r["lost"]:
             what.append(f"{r['lost']} lost ({r['lost_never_logged']} never logged, {r['lost_logged_as_sent']} "
                         f"logged sent but never received; e.g. partner ids {r['lost_examples'][:5]})")
@@ -948,6 +996,8 @@ def write_report(h, started, load_start):
     print("=" * 120)
     print(table)
     print("-" * 120)
+    print(side_by_side(results))
+    print("-" * 120)
     lines = findings(results)
     print("Suspected bugs and notable figures:" if lines else "Nothing suspicious in the figures.")
     for line in lines:
@@ -989,6 +1039,10 @@ def write_report(h, started, load_start):
         "",
         md_table(results),
         "",
+        "## Side by side, per fault",
+        "",
+        side_by_side(results),
+        "",
         "## Suspected bugs and notable figures (computed from the rows)",
         "",
         *(lines or ["Nothing suspicious in the figures."]),
@@ -1003,7 +1057,8 @@ def write_report(h, started, load_start):
                   f"{r['log_name']} {r['log_by_state']}; mail.mail left {r['mail_mail_left']}; "
                   f"server: {r['received_messages']} messages to {r['received_distinct_customers']} customers, "
                   f"{r['smtp_sessions']} SMTP sessions ({r['smtp_auth_ok']} AUTH ok, {r['smtp_auth_failed']} refused), "
-                  f"{r['received_without_tls_or_auth']} without TLS+AUTH; send to drained {r['total_s']} s; "
+                  f"{r['received_without_tls_or_auth']} without TLS+AUTH, {r['other_messages']} other messages "
+                  f"({r['other_duplicates_message_id']} duplicated); send to drained {r['total_s']} s; "
                   f"fan-out runs {r['fanout_job_runs_s']} s; queue runs {len(r['queue_job_runs_s'])}"
                   + (f"; second process {r['second_process']}" if r.get("second_process") else "")
                   + (f"; {r['assignments']} assignments {r['assignments_by_op']}, push latency {r['latency_ms']}, "
