@@ -15,6 +15,7 @@ ADDON_TOOLS = Path(__file__).resolve().parent.parent / "crm_notifications" / "to
 
 PURE_MODULES = {
     "crm_notifications_recurrence": ADDON_TOOLS / "recurrence.py",
+    "crm_notifications_smtp": ADDON_TOOLS / "smtp.py",
 }
 
 

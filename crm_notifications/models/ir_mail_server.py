@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import smtplib
+
 from odoo import fields, models
 
+from ..tools.smtp import may_have_been_accepted
 from .mail_mail import SENDING
 
 
@@ -23,6 +26,19 @@ class IrMailServer(models.Model):
     def send_email(self, message, *args, **kwargs):
         attempts = SENDING.get()
         mail_id = attempts and attempts.get(message["Message-Id"])
-        if mail_id:
-            self.env["mail.mail"]._crm_record_attempt(mail_id)
-        return super().send_email(message, *args, **kwargs)
+        if not mail_id:
+            return super().send_email(message, *args, **kwargs)
+        Mail = self.env["mail.mail"]
+        Mail._crm_record_attempt(mail_id)
+        try:
+            return super().send_email(message, *args, **kwargs)
+        except Exception as error:
+            # the server refused it or never got all of it: the failure is
+            # the outcome, not an uncertain send
+            if not may_have_been_accepted(error):
+                Mail._crm_forget_attempt(mail_id)
+                if isinstance(error, smtplib.SMTPServerDisconnected):
+                    # Odoo lets this one through, recording nothing on the
+                    # mail: retried later, as when the server is unreachable
+                    Mail.browse(mail_id)._crm_connection_lost(error)
+            raise

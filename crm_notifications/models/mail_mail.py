@@ -10,7 +10,11 @@ attempt (``crm.notification.send.attempt``: the mail and the attempt's number);
 the outcome, committed by the queue, raises the delivery's ``attempt_count``
 to that number. A mail still waiting whose last attempt is above its count
 got no outcome: it is *uncertain*, may have left, so it is not sent again,
-and its delivery says so.
+and its delivery says so. A failure the worker lived to see is an outcome:
+the server refused the message or never got all of it
+(``tools.smtp.may_have_been_accepted``), the attempt is forgotten and the
+mail retried; only a connection lost while waiting for the server's reply
+to the whole message stays uncertain.
 
 The outcome goes to the delivery log: sent, retried later when the failure
 is transient (server unreachable, 4xx), failed with the reason otherwise.
@@ -146,6 +150,20 @@ class MailMail(models.Model):
             mail_id)
         self.env["crm.notification.delivery"].flush_model(["attempt_count", "mail_id"])
         self._crm_execute_apart(query)
+
+    @api.model
+    def _crm_forget_attempt(self, mail_id):
+        """The attempt recorded for ``mail_id`` ended without the message
+        reaching the server: not an uncertain send (committed apart too)."""
+        self._crm_execute_apart(SQL("DELETE FROM crm_notification_send_attempt WHERE mail_id = %s", mail_id))
+
+    def _crm_connection_lost(self, error):
+        """The connection to the server was lost before it had this mail:
+        a transient failure of the delivery (retried after a delay, failed
+        after the last retry), as Odoo records when it cannot connect."""
+        reason = str(error) or error.__class__.__name__
+        self.write({"state": "exception", "failure_type": "mail_smtp", "failure_reason": reason})
+        self.env["crm.notification.delivery"]._of_mails(self)._mails_failed("mail_smtp", reason)
 
     @api.model
     def _crm_execute_apart(self, query):

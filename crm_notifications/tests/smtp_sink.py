@@ -139,6 +139,9 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.sink.hang_ups.get(address.lower()) == "rcpt":
+            server.transport.abort()
+            return "421 4.3.0 gone"  # written to a closed connection: never read
         refusal = self.sink.refused.get(address.lower())
         if refusal:
             code, reason = refusal
@@ -149,6 +152,8 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.sink._receive(session, envelope)
+        if any(self.sink.hang_ups.get(rcpt.lower()) == "data" for rcpt in envelope.rcpt_tos):
+            server.transport.abort()
         return "250 2.0.0 OK queued"
 
     async def handle_exception(self, error):
@@ -209,6 +214,7 @@ class SmtpSink:
         self.folder = folder
         self.messages = []  # Received tuples, in arrival order
         self.refused = {}  # lower-cased address -> (code, reason) of the RCPT TO reply
+        self.hang_ups = {}  # lower-cased address -> "rcpt" or "data" (see hang_up)
         self.auth_failures = []  # (login, mechanism) of every refused AUTH
         self.errors = []  # exceptions raised in sessions (none expected)
         self.lock = threading.Lock()
@@ -223,9 +229,19 @@ class SmtpSink:
             raise ValueError(f"a refusal is a 4xx or 5xx code, not {code}")
         self.refused[address.lower()] = (code, reason)
 
+    def hang_up(self, address, at):
+        """Close the connection without a word on a message to ``address``:
+        at its ``"rcpt"`` (the message never arrives) or right after taking
+        the whole message in, before answering its ``"data"`` (the message
+        arrived; the client cannot know)."""
+        if at not in ("rcpt", "data"):
+            raise ValueError(f"at: 'rcpt' or 'data', not {at!r}")
+        self.hang_ups[address.lower()] = at
+
     def accept(self, address):
-        """Take mail for ``address`` again."""
+        """Take mail for ``address`` again, answering every command."""
         self.refused.pop(address.lower(), None)
+        self.hang_ups.pop(address.lower(), None)
 
     def mail_server_values(self):
         """The ``ir.mail_server`` fields that reach this sink as configured."""

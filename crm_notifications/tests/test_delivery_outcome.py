@@ -112,6 +112,47 @@ class TestDeliveryOutcome(ReminderEmailCase):
         self.assertEqual(len(self.received_by(self.sup_north.email)), 1)
         self.assertEqual(interrupted.state, "sent")
 
+    def test_connection_lost_before_the_message_is_retried(self):
+        """The server hangs up at RCPT TO (it crashed, a proxy cut the line):
+        Odoo stops its batch and records nothing on the mail; it never got
+        there, so it is retried after a delay, not called uncertain."""
+        _reminder, deliveries = self.make_due(message="Call Jana about the renewal")
+        cut = deliveries.filtered(lambda d: d.user_id == self.sup_north)
+        self.sink.hang_up(self.sup_north.email, at="rcpt")
+        with freeze_time("2027-01-04 08:02:00"), mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.process_queue()
+        self.assertEqual((cut.state, cut.attempt_count), ("queued", 1))
+        self.assertIn("Connection unexpectedly closed", cut.reason)
+        self.assertEqual(cut.mail_id.state, "outgoing")
+        self.assertEqual(cut.mail_id.scheduled_date, datetime(2027, 1, 4, 8, 2, 30))
+        self.assertFalse(self.env["crm.notification.send.attempt"].search([("mail_id", "=", cut.mail_id.id)]))
+        self.assertFalse(self.received_by(self.sup_north.email))
+
+        self.sink.accept(self.sup_north.email)
+        with freeze_time("2027-01-04 08:03:00"):
+            self.process_queue()  # the rest of the batch, and the retry
+        self.assert_received_once(deliveries)
+        self.assertEqual(set(deliveries.mapped("state")), {"sent"})
+        self.assertEqual(cut.attempt_count, 2)
+
+    def test_connection_lost_waiting_for_the_answer_is_uncertain(self):
+        """The server took the whole message in and hung up before
+        answering: it may be on its way (here it is). Uncertain, not sent
+        again."""
+        _reminder, deliveries = self.make_due(message="Call Jana about the renewal")
+        cut = deliveries.filtered(lambda d: d.user_id == self.sup_north)
+        self.sink.hang_up(self.sup_north.email, at="data")
+        with mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.process_queue()
+        self.sink.accept(self.sup_north.email)
+        with mute_logger("odoo.addons.crm_notifications.models.crm_notification_delivery"):
+            self.process_queue()
+            self.process_queue()
+        self.assertEqual(cut.state, "uncertain")
+        self.assertEqual(cut.mail_id.state, "exception")
+        self.assertEqual(set((deliveries - cut).mapped("state")), {"sent"})
+        self.assert_received_once(deliveries)
+
     def test_bounce(self):
         """Odoo's bounce handling finds the delivery by its Message-Id, even
         once the mail itself is gone."""
