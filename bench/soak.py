@@ -683,10 +683,19 @@ class Harness:
             extra = shell_log.records
         errors = [r for r in records + extra if r["level"] in ("ERROR", "CRITICAL")]
 
+        def frames(r):
+            return [line for line in r["extra"] if line.lstrip().startswith('File "')]
+
         def addon(r):
-            # logged by the addon, or raised through its code (the traceback)
-            return r["logger"].startswith("odoo.addons.crm_notifications") or any(
-                "/crm_notifications" in line for line in r["extra"])
+            # logged by the addon, or raised by its code (the innermost frame
+            # of the traceback): Odoo's own ERROR about an exception of
+            # smtplib or psycopg2 that merely passed through an override of
+            # the addon is Odoo's, counted in errors_through_addon
+            innermost = (frames(r) or [""])[-1]
+            return r["logger"].startswith("odoo.addons.crm_notifications") or "/crm_notifications" in innermost
+
+        def through(r):
+            return any("/crm_notifications" in line for line in frames(r))
 
         samples, seen = [], set()
         for r in errors:
@@ -702,6 +711,7 @@ class Harness:
         return {
             "errors": len(errors),
             "errors_addon": sum(1 for r in errors if addon(r)),
+            "errors_through_addon": sum(1 for r in errors if through(r) and not addon(r)),
             "errors_second_process": sum(1 for r in extra if r["level"] in ("ERROR", "CRITICAL")),
             "error_samples": samples[:12],
             "odoo_worker_timeouts": sum(1 for r in records if " timeout after " in r["message"]
@@ -960,7 +970,8 @@ def findings(results):
             what.append(f"Odoo killed {r['odoo_worker_timeouts']} worker(s) for exceeding --limit-time-real")
         if r["errors"]:
             texts = "; ".join(f"{s['count']}x `{s['text'][:260]}`" for s in r["error_samples"][:4])
-            what.append(f"{r['errors']} ERROR line(s) ({r['errors_addon']} from crm_notifications): {texts}")
+            what.append(f"{r['errors']} ERROR line(s) ({r['errors_addon']} raised by crm_notifications, "
+                        f"{r.get('errors_through_addon', 0)} by Odoo through one of its overrides): {texts}")
         if "counters" in r and r["counters_ok"] != len(r["counters"]):
             what.append(f"unread counters differ: {r['counters']}")
         if r.get("push_missing"):

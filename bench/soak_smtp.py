@@ -177,7 +177,9 @@ def serve(args):
         stats["auth_ok" if ok else "auth_failed"] += 1
         if not ok:
             log.write(f"{time.time():.3f} AUTH {mechanism} refused for {auth_data!r}\n")
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # handled=False: aiosmtpd answers 535 to a refused AUTH (its default
+        # answers nothing and leaves the client waiting)
+        return AuthResult(success=ok, handled=ok, auth_data=auth_data if ok else None)
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(args.cert, args.key)
