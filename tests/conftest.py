@@ -1,43 +1,58 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Make the pure Python helpers of the addon importable without Odoo.
 
-Importing ``crm_notifications.tools.recurrence`` as a package module would run
-the addon's ``__init__``, which imports ``odoo``; these tests must run in a
-bare environment (pytest, hypothesis, python-dateutil, pytz), so the module is
-loaded straight from its file under a name of its own.
+Importing ``crm_notifications.tools`` as a package module would run the
+addon's ``__init__``, which imports ``odoo``; these tests must run in a bare
+environment (pytest, hypothesis, python-dateutil, pytz), so the ``tools``
+folder is loaded as a package of its own, ``crm_notifications_tools`` (its
+modules import each other relatively), and each module is also reachable
+under its former name ``crm_notifications_<module>``.
+
+``pure_imports(path)`` is what a module imports, for the tests that check a
+helper stays free of Odoo.
 """
 
+import ast
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
 
 ADDON_TOOLS = Path(__file__).resolve().parent.parent / "crm_notifications" / "tools"
-
-PURE_MODULES = {
-    "crm_notifications_recurrence": ADDON_TOOLS / "recurrence.py",
-    "crm_notifications_smtp": ADDON_TOOLS / "smtp.py",
-}
+PACKAGE = "crm_notifications_tools"
+PURE_MODULES = ("recurrence", "schedule", "smtp", "timezone")
 
 
-def _load_module(name, path):
-    """Import the file ``path`` as module ``name`` and return the module."""
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"Cannot load {name} from {path}", name=name, path=str(path))
-    module = importlib.util.module_from_spec(spec)
-    # Registered before running it: dataclasses looks the module up in
-    # sys.modules while the class bodies execute.
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+def _load_package():
+    if PACKAGE in sys.modules:
+        return sys.modules[PACKAGE]
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, ADDON_TOOLS / "__init__.py", submodule_search_locations=[str(ADDON_TOOLS)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = package
+    spec.loader.exec_module(package)
+    return package
 
 
-for _name, _path in PURE_MODULES.items():
-    _load_module(_name, _path)
+def pure_imports(path):
+    """Top-level names ``path`` imports; a relative import of a sibling
+    counts as what that sibling imports."""
+    names = set()
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            names |= pure_imports(Path(path).parent / f"{node.module}.py")
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module.split(".")[0])
+    return names
+
+
+_load_package()
+for _name in PURE_MODULES:
+    sys.modules[f"crm_notifications_{_name}"] = importlib.import_module(f"{PACKAGE}.{_name}")
+
+
+def tools_module(name):
+    """The module ``name`` of the addon's ``tools``."""
+    return importlib.import_module(f"{PACKAGE}.{name}")

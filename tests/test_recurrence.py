@@ -7,18 +7,17 @@
     python -m pytest tests/test_recurrence.py -q
 """
 
-import ast
 import calendar
 import collections.abc
 import functools
 import itertools
 import typing
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import crm_notifications_recurrence as recurrence
 import pytest
 import pytz
+from conftest import pure_imports
 from dateutil import rrule
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -49,14 +48,7 @@ def dates_of(values):
 
 
 def test_module_does_not_import_odoo():
-    tree = ast.parse(Path(recurrence.__file__).read_text(encoding="utf-8"))
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    assert imported <= {"dataclasses", "datetime", "itertools", "pytz", "dateutil"}
+    assert pure_imports(recurrence.__file__) <= {"dataclasses", "datetime", "itertools", "pytz", "dateutil"}
 
 
 def test_selections_match_calendar_conventions():

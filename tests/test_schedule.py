@@ -1,50 +1,31 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Tests of ``crm_notifications/tools/schedule.py``, without Odoo.
 
-The module is loaded from its file (importing the addon package would import
-``odoo``). Run with::
+``conftest.py`` loads the module from its file as
+``crm_notifications_schedule``. Run with::
 
     python -m pytest tests/test_schedule.py -q
 """
 
-import ast
-import importlib.util
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import crm_notifications_schedule as schedule
 import pytest
 import pytz
+from conftest import pure_imports
 from hypothesis import given
 from hypothesis import strategies as st
 
 PATH = Path(__file__).resolve().parent.parent / "crm_notifications" / "tools" / "schedule.py"
 
-
-def _load():
-    name = "crm_notifications_schedule"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, PATH)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-schedule = _load()
 TIMEZONES = st.sampled_from(sorted(pytz.common_timezones))
 DAYS = st.dates(min_value=date(1971, 1, 1), max_value=date(2100, 12, 31))
 HOURS = st.integers(min_value=1, max_value=schedule.MAX_HOURS)
 
 
 def test_pure_python():
-    imported = set()
-    for node in ast.walk(ast.parse(PATH.read_text())):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    assert imported <= {"datetime", "pytz"}
+    assert pure_imports(PATH) <= {"datetime", "pytz"}
 
 
 def test_examples():

@@ -14,7 +14,6 @@ import logging
 from datetime import timedelta
 
 import psycopg2
-import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -23,6 +22,7 @@ from odoo.tools import SQL
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import recurrence as rec
+from ..tools.timezone import get_timezone, utc_to_local
 
 _logger = logging.getLogger(__name__)
 
@@ -503,7 +503,7 @@ class CrmCustomerNotification(models.Model):
             self.sudo().write({"next_date": False, "state": "sent"})
             return
         # weekly on the first send's weekday, monthly on its date, local time
-        local_start = pytz.utc.localize(self.start_date).astimezone(pytz.timezone(self.tz or "UTC"))
+        local_start = utc_to_local(self.start_date, get_timezone(self.tz))
         recurrence = rec.Recurrence(
             recurrency=True, rrule_type=self.rrule_type, interval=1,
             end_type="end_date" if self.until else "forever", until=self.until or None,

@@ -17,3 +17,4 @@ from . import test_customer_notification_email
 from . import test_smtp_sink
 from . import test_ui_customer_notification
 from . import test_access_matrix
+from . import test_tools_doctests

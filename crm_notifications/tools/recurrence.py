@@ -16,8 +16,9 @@ import dataclasses
 import datetime
 import itertools
 
-import pytz
 from dateutil import relativedelta, rrule
+
+from .timezone import UnknownTimezoneError, get_timezone, local_to_utc, utc_to_local
 
 RRULE_TYPES = [
     ("daily", "Days"),
@@ -253,18 +254,15 @@ def _build_rrule(recurrence, dtstart, anchor=None):
 
 
 def _get_timezone(tz):
-    """Return the pytz timezone named ``tz`` (UTC when empty, as Odoo does
-    for users without a timezone).
+    """The timezone of a recurrence: UTC when empty (as Odoo does for users
+    without a timezone).
 
-    :raise RecurrenceError: for an unknown timezone
+    :raise RecurrenceError: for an unknown timezone, naming the field
     """
-    if not tz:
-        return pytz.utc
-    if isinstance(tz, datetime.tzinfo) and hasattr(tz, "localize"):
-        return tz
-    if isinstance(tz, str) and tz in pytz.all_timezones_set:
-        return pytz.timezone(tz)
-    raise RecurrenceError(f"Unknown timezone {tz!r}.", "tz")
+    try:
+        return get_timezone(tz)
+    except UnknownTimezoneError as error:
+        raise RecurrenceError(str(error), "tz") from None
 
 
 def _check_utc_datetime(value):
@@ -273,32 +271,6 @@ def _check_utc_datetime(value):
         raise RecurrenceError(
             "The activation date must be a naive UTC datetime.", "activation_date"
         )
-
-
-def _utc_to_local(value, tz):
-    """Return the naive local wall-clock time of naive UTC ``value``."""
-    return pytz.utc.localize(value).astimezone(tz).replace(tzinfo=None)
-
-
-def _local_to_utc(value, tz):
-    """Return the naive UTC datetime of the naive local time ``value``.
-
-    A time skipped by a spring-forward transition is read with the offset in
-    force before the transition, which moves it forward by the length of the
-    gap (02:30 becomes 03:30 in Brussels): the reminder still comes that day,
-    as soon as possible after the intended time. A time repeated by a
-    fall-back transition resolves to its first occurrence rather than an hour
-    late.
-    """
-    try:
-        aware = tz.localize(value, is_dst=None)
-    except pytz.NonExistentTimeError:
-        aware = tz.localize(value, is_dst=False)
-    except pytz.AmbiguousTimeError:
-        # Comparing both candidates does not rely on the DST flags, which are
-        # not meaningful for every zone (negative DST, offset changes).
-        aware = min(tz.localize(value, is_dst=True), tz.localize(value, is_dst=False))
-    return aware.astimezone(pytz.utc).replace(tzinfo=None)
 
 
 # rrule frequency -> the unit its interval counts
@@ -359,7 +331,7 @@ def _iter_occurrences(recurrence, activation, activation_local, tz, after_local=
             occurrence = activation
         else:
             local = local.replace(microsecond=activation_local.microsecond)
-            occurrence = _local_to_utc(local, tz)
+            occurrence = local_to_utc(local, tz)
         if previous is not None and occurrence <= previous:
             # Only when a zone skips a whole day (Pacific/Apia, 2011): two
             # local dates collapse onto one instant; remind once.
@@ -376,7 +348,7 @@ def occurrences(recurrence, activation, tz, after=None, limit=None, before=None,
     occurrence only when it matches the rule (a weekly Monday rule activated
     on a Wednesday starts the next Monday). ``count`` counts occurrences from
     the activation, and the end date is inclusive (whole local day). See
-    :func:`_local_to_utc` for times skipped or repeated by DST transitions.
+    :func:`.timezone.local_to_utc` for times skipped or repeated by DST transitions.
 
     Parameters are validated when this function is called, not when the
     iterator is first advanced. Occurrences are computed lazily: with
@@ -399,12 +371,12 @@ def occurrences(recurrence, activation, tz, after=None, limit=None, before=None,
     """
     tzinfo = _get_timezone(tz)
     _check_utc_datetime(activation)
-    activation_local = _utc_to_local(activation, tzinfo)
+    activation_local = utc_to_local(activation, tzinfo)
     recurrence.validate(activation_local)
     if limit is not None and limit < 0:
         raise ValueError("The limit cannot be negative.")
 
-    after_local = _utc_to_local(after, tzinfo) if after is not None and fast_forward else None
+    after_local = utc_to_local(after, tzinfo) if after is not None and fast_forward else None
     result = _iter_occurrences(recurrence, activation, activation_local, tzinfo, after_local)
     # Occurrences are strictly increasing: both bounds can stop scanning
     # instead of filtering the whole (possibly infinite) sequence.
@@ -425,6 +397,24 @@ def next_occurrences(recurrence, activation, tz, count, after=None):
 
     :return: list of naive UTC datetimes, possibly shorter than ``count``
         when the recurrence ends first
+
+    The last day of every month at 09:00 in Brussels, from 31 January 2027
+    (February has no 31st: its last day; 09:00 local is 07:00 UTC in
+    summer time):
+
+    >>> monthly = Recurrence(recurrency=True, rrule_type="monthly", month_by="date", day=31)
+    >>> for day in next_occurrences(monthly, datetime.datetime(2027, 1, 31, 8, 0), "Europe/Brussels", 3):
+    ...     print(day)
+    2027-01-31 08:00:00
+    2027-02-28 08:00:00
+    2027-03-31 07:00:00
+
+    The second Tuesday of the month, after a date, ending after 2 times:
+
+    >>> second_tuesday = Recurrence(recurrency=True, rrule_type="monthly", month_by="day", byday="2",
+    ...                             weekday="TUE", end_type="count", count=2)
+    >>> next_occurrences(second_tuesday, datetime.datetime(2027, 1, 1, 8, 0), "Europe/Brussels", 5)
+    [datetime.datetime(2027, 1, 12, 8, 0), datetime.datetime(2027, 2, 9, 8, 0)]
     """
     return list(occurrences(recurrence, activation, tz, after=after, limit=count))
 
@@ -439,6 +429,11 @@ def to_rrule_string(recurrence, activation_local):
         the local time of the reminder's timezone
     :return: the rule text, or an empty string when not recurrent
     :raise RecurrenceError: for invalid parameters
+
+    >>> print(to_rrule_string(Recurrence(recurrency=True, rrule_type="weekly", interval=2, mon=True, thu=True),
+    ...                       datetime.datetime(2027, 1, 4, 9, 0)))
+    DTSTART:20270104T090000
+    RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH
     """
     recurrence.validate(activation_local)
     if not recurrence.recurrency:

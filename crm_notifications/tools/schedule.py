@@ -15,6 +15,8 @@ import datetime
 
 import pytz
 
+from .timezone import get_timezone
+
 # a leap year of hours: the longest interval the settings accept
 MAX_HOURS = 366 * 24
 END_OF_DAY = datetime.time(23, 59, 59)
@@ -26,25 +28,27 @@ def valid_hours(hours):
     return isinstance(hours, int) and not isinstance(hours, bool) and 1 <= hours <= MAX_HOURS
 
 
-def _timezone(tz):
-    if not tz:
-        return pytz.utc
-    try:
-        return pytz.timezone(tz)
-    except pytz.UnknownTimeZoneError:
-        return pytz.utc
-
-
 def deadline_utc(day, tz=None):
     """The instant a deadline ``day`` is due: 23:59:59 on that day in ``tz``,
     as a naive UTC datetime.
 
     :param day: a :class:`datetime.date` (a datetime is reduced to its date)
     :param tz: an IANA timezone name; empty or unknown: UTC
+
+    >>> deadline_utc(datetime.date(2027, 1, 4), "Europe/Brussels")
+    datetime.datetime(2027, 1, 4, 22, 59, 59)
+    >>> deadline_utc(datetime.date(2027, 1, 4), "America/Los_Angeles")  # the next day in UTC
+    datetime.datetime(2027, 1, 5, 7, 59, 59)
+    >>> deadline_utc(datetime.date(2027, 1, 4), "Not/A_Zone")
+    datetime.datetime(2027, 1, 4, 23, 59, 59)
     """
     if isinstance(day, datetime.datetime):
         day = day.date()
-    local = _timezone(tz).localize(datetime.datetime.combine(day, END_OF_DAY), is_dst=False)
+    # an unknown timezone (an old database, a typo through RPC) must not stop
+    # the alerts: UTC's day then. is_dst=False: where a fall-back repeats the
+    # day's last hour, the day ends at the later of the two 23:59:59
+    tzinfo = get_timezone(tz, fallback=pytz.utc)
+    local = tzinfo.localize(datetime.datetime.combine(day, END_OF_DAY), is_dst=False)
     return local.astimezone(pytz.utc).replace(tzinfo=None)
 
 
