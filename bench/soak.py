@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from soak_client import RPC, PSQL, BusSocket, OdooLog, RPCError, pid_alive, websocket_probe  # noqa: E402
+from soak_client import PSQL, RPC, BusSocket, OdooLog, RPCError, pid_alive, websocket_probe  # noqa: E402
 from soak_smtp import Spool  # noqa: E402
 
 
@@ -160,7 +160,7 @@ class Harness:
         self.args = args
         self.run_dir = args["run_dir"]
         self.db = "crm_notifications_soak"
-        self.ports = dict(zip(("smtp", "http", "gevent"), pick_ports(3)))
+        self.ports = dict(zip(("smtp", "http", "gevent"), pick_ports(3), strict=True))
         self.base_url = f"http://127.0.0.1:{self.ports['http']}"
         self.ws_url = f"ws://127.0.0.1:{self.ports['gevent']}/websocket"
         self.psql = PSQL(args["psql"], self.db)
@@ -268,7 +268,7 @@ class Harness:
             try:
                 with urllib.request.urlopen(self.base_url + "/web/login", timeout=5) as r:
                     return r.status == 200
-            except Exception:  # noqa: BLE001 - not up yet
+            except Exception:
                 return False
 
         if not wait_until(up, 180, interval=1):
@@ -408,7 +408,7 @@ class Harness:
             log(f"== scenario {number}/{len(plan)}: {sid}: {SYSTEM_LABEL[system]}, fault: {FAULTS[key]}")
             try:
                 result = self.run_one(key, rep, system, sid)
-            except Exception as error:  # noqa: BLE001 - one broken scenario must not stop the others
+            except Exception as error:
                 log(f"  harness error: {error}\n{traceback.format_exc()}")
                 result = {"id": sid, "system": system, "key": key, "harness_error": f"{type(error).__name__}: {error}",
                           "traceback": traceback.format_exc()}
@@ -748,7 +748,7 @@ class Assigners:
             try:
                 self.sockets.append(BusSocket(harness.ws_url, rpc, harness.cfg["websocket_version"],
                                               types=("crm.notification/updated",)))
-            except Exception as error:  # noqa: BLE001 - reported: no websocket, no latency
+            except Exception as error:
                 self.sockets.append(None)
                 self.socket_errors.append(f"{type(error).__name__}: {error}"[:300])
         self.ops = []
@@ -933,7 +933,7 @@ def side_by_side(results):
     return "\n".join(lines)
 
 
-def findings(results):
+def findings(results):  # noqa: C901 - one flat list of checks, in the order of the table
     """Lines flagging what looks like a bug, from the figures."""
     out = []
     for r in results:

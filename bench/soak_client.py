@@ -94,7 +94,7 @@ class BusSocket:
                 data = self.ws.recv()
             except websocket.WebSocketTimeoutException:
                 continue
-            except Exception as error:  # noqa: BLE001 - closed or broken: recorded
+            except Exception as error:
                 if self.alive:
                     self.error = f"{type(error).__name__}: {error}"
                 self.alive = False
@@ -130,7 +130,7 @@ class BusSocket:
         self.alive = False
         try:
             self.ws.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         self.thread.join(timeout=3)
 
@@ -140,7 +140,7 @@ def websocket_probe(ws_url, rpc, version, timeout=10):
     after the subscribe. Returns (ok, detail)."""
     try:
         sock = BusSocket(ws_url, rpc, version, types=(), timeout=timeout)
-    except Exception as error:  # noqa: BLE001 - reported as the probe's result
+    except Exception as error:
         return False, f"{type(error).__name__}: {error}"[:300]
     time.sleep(1.0)
     ok, detail = sock.alive, sock.error or "connected, subscribed"

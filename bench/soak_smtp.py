@@ -55,7 +55,7 @@ def _decode_subject(value):
 
     try:
         return str(make_header(decode_header(value)))
-    except Exception:  # noqa: BLE001 - a malformed header is kept as it came
+    except Exception:
         return value
 
 
