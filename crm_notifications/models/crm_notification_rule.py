@@ -4,31 +4,7 @@ from typing import NamedTuple
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import LazyTranslate
 from odoo.tools.safe_eval import safe_eval
-
-_lt = LazyTranslate(__name__)
-
-# Default rules for models that only some databases have: helpdesk tickets
-# (OCA helpdesk_mgmt or Enterprise helpdesk), Enterprise documents,
-# manufacturing, repairs, maintenance. Rules on models of the addon's own
-# dependencies ship as XML data.
-OPTIONAL_DEFAULT_RULES = [
-    # (xmlid, model, user field, trigger, name, title template, team paths to try)
-    ("rule_ticket_assigned", "helpdesk.ticket", "user_id", "assign",
-     _lt("Helpdesk ticket assigned"), _lt("Ticket assigned to you: {{ object.display_name }}"), ()),
-    ("rule_ticket_message", "helpdesk.ticket", "user_id", "message",
-     _lt("Message on a helpdesk ticket"), _lt("New message on {{ object.display_name }}"),
-     ("team_id.user_ids", "team_id.member_ids")),
-    ("rule_document_owner", "documents.document", "owner_id", "assign",
-     _lt("Document assigned"), _lt("Document assigned to you: {{ object.name }}"), ()),
-    ("rule_workorder_production", "mrp.production", "user_id", "assign",
-     _lt("Manufacturing order assigned"), _lt("Manufacturing order assigned to you: {{ object.name }}"), ()),
-    ("rule_workorder_repair", "repair.order", "user_id", "assign",
-     _lt("Repair order assigned"), _lt("Repair order assigned to you: {{ object.name }}"), ()),
-    ("rule_workorder_maintenance", "maintenance.request", "user_id", "assign",
-     _lt("Maintenance work order assigned"), _lt("Work order assigned to you: {{ object.name }}"), ()),
-]
 
 
 class RuleSpec(NamedTuple):
@@ -186,33 +162,35 @@ class CrmNotificationRule(models.Model):
         return action
 
     @api.model
-    def action_setup_default_rules(self):
-        """Create the default rules of the optional models present on this
-        database (e.g. after installing Manufacturing). Existing ones are
-        left as the admin edited them."""
-        IrModelData = self.env["ir.model.data"]
-        for xmlid, model, fname, trigger, name, template, team_paths in OPTIONAL_DEFAULT_RULES:
-            if model not in self.env or fname not in self.env[model]._fields:
+    def _adopt_legacy_rules(self, module, names):
+        """Give the glue addon ``module`` the rules that crm_notifications
+        18.0.1.0.0 created for that optional app under its own xmlids
+        (``crm_notifications.<name>``, by its former ``action_setup_default_rules``).
+
+        Called by the glue's ``post_init_hook``: the older rule, maybe edited
+        by an administrator, is kept and takes the xmlid ``<module>.<name>``;
+        the copy just loaded from the glue's data is deleted. Installing the
+        glue thus leaves one rule, as the administrator left it (re-homing the
+        xmlid before the data loads would not do: a module being installed
+        rewrites its existing records, noupdate or not)."""
+        IrModelData = self.env["ir.model.data"].sudo()
+        for name in names:
+            legacy = IrModelData.search([
+                ("module", "=", "crm_notifications"), ("name", "=", name), ("model", "=", self._name),
+            ])
+            if not legacy:
                 continue
-            if IrModelData.search_count([("module", "=", "crm_notifications"), ("name", "=", xmlid)]):
+            kept = self.sudo().browse(legacy.res_id).exists()
+            if not kept:  # a dangling xmlid: the glue's own rule stays
+                legacy.unlink()
                 continue
-            Model = self.env[model]
-            team_path = next((path for path in team_paths if self._path_leads_to_users(Model, path)), False)
-            rule = self.create({
-                "name": str(name),
-                "model_id": self.env["ir.model"]._get_id(model),
-                "field_id": self.env["ir.model.fields"]._get(model, fname).id,
-                "trigger": trigger,
-                "team_users_path": team_path,
-                "message_template": str(template),
-            })
-            IrModelData.create({
-                "module": "crm_notifications",
-                "name": xmlid,
-                "model": self._name,
-                "res_id": rule.id,
-                "noupdate": True,
-            })
+            loaded = IrModelData.search([("module", "=", module), ("name", "=", name), ("model", "=", self._name)])
+            duplicate = self.sudo().browse(loaded.res_id).exists() - kept
+            loaded.unlink()
+            duplicate.unlink()
+            legacy.write({"module": module, "noupdate": True})
+        # xmlids are looked up in SQL (env.ref): write them now
+        IrModelData.flush_model()
         return True
 
     # ------------------------------------------------------------

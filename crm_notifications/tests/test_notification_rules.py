@@ -171,29 +171,6 @@ class TestDefaultRules(CrmNotificationCase):
         self.assertEqual(len(self.notifications_of(self.user_b)), 1)
         self.assertEqual(len(self.notifications_of(self.user_c)), 1)
 
-    def test_work_order_assigned(self):
-        """Maintenance requests (work orders) get their rule from the
-        optional-rules setup, and notify their technician."""
-        self.env["crm.notification.rule"].action_setup_default_rules()
-        rule = self.env.ref("crm_notifications.rule_workorder_maintenance")
-        request = self.env["maintenance.request"].with_user(self.user_a).sudo().create({
-            "name": "Replace the belt", "user_id": self.user_b.id,
-        })
-        self.flush_notifications()
-        notification = self.notifications_of(self.user_b)
-        self.assertEqual(notification.rule_id, rule)
-        self.assertEqual((notification.res_model, notification.res_id), ("maintenance.request", request.id))
-        # run again: no duplicate rule
-        self.env["crm.notification.rule"].action_setup_default_rules()
-        self.assertEqual(self.env["crm.notification.rule"].search_count([("model", "=", "maintenance.request")]), 1)
-
-    def test_optional_rules_absent_models(self):
-        """Default rules of models this database does not have (Enterprise
-        documents here) are simply not created."""
-        self.assertNotIn("documents.document", self.env)
-        self.env["crm.notification.rule"].action_setup_default_rules()
-        self.assertFalse(self.env.ref("crm_notifications.rule_document_owner", raise_if_not_found=False))
-
     def test_message_on_lead(self):
         """A message posted on a lead notifies its salesperson, not its author."""
         lead = self.env["crm.lead"].with_user(self.user_a).create({

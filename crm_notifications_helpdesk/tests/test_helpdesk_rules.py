@@ -4,20 +4,21 @@ from markupsafe import Markup
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.crm_notifications.tests.common import CrmNotificationCase
+from odoo.addons.crm_notifications.tests.glue_common import GlueRuleCase
 
 
 @tagged("post_install", "-at_install")
-class TestHelpdeskRules(CrmNotificationCase):
+class TestHelpdeskRules(GlueRuleCase):
     """Tickets of OCA helpdesk_mgmt: the responsible is notified of the
     assignment and of messages; internal notes reach the ticket's team when
     the setting is on."""
 
+    glue = "crm_notifications_helpdesk"
+    app_groups = "helpdesk_mgmt.group_helpdesk_user"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        helpdesk_user = cls.env.ref("helpdesk_mgmt.group_helpdesk_user")
-        (cls.user_a | cls.user_b | cls.user_c).write({"groups_id": [Command.link(helpdesk_user.id)]})
         cls.helpdesk_team = cls.env["helpdesk.ticket.team"].create({
             "name": "Support", "user_ids": [Command.set((cls.user_a | cls.user_b | cls.user_c).ids)],
         })
@@ -27,9 +28,21 @@ class TestHelpdeskRules(CrmNotificationCase):
             "name": "Printer on fire", "description": "<p>Smoke</p>", "team_id": self.helpdesk_team.id,
         }, **values))
 
-    def test_rules_created_by_glue(self):
-        self.assertEqual(self.env.ref("crm_notifications.rule_ticket_assigned").model, "helpdesk.ticket")
-        self.assertEqual(self.env.ref("crm_notifications.rule_ticket_message").team_users_path, "team_id.user_ids")
+    def test_rules_of_glue(self):
+        assigned = self.env.ref("crm_notifications_helpdesk.rule_ticket_assigned")
+        message = self.env.ref("crm_notifications_helpdesk.rule_ticket_message")
+        self.assertEqual((assigned.model, assigned.field_id.name, assigned.trigger),
+                         ("helpdesk.ticket", "user_id", "assign"))
+        self.assertEqual((message.model, message.trigger, message.team_users_path),
+                         ("helpdesk.ticket", "message", "team_id.user_ids"))
+        self.assertEqual(self.glue_rules(), assigned | message)
+
+    def test_install_adopts_older_rules(self):
+        self.assert_install_adopts("rule_ticket_message", {"team_users_path": False, "name": "Ticket chatter"})
+        self.assertEqual(len(self.glue_rules()), 2)
+
+    def test_uninstall_removes_rules(self):
+        self.assert_uninstall_removes_rules()
 
     def test_ticket_assigned(self):
         """The responsible set by another user is notified once; reassigning notifies the new one."""
