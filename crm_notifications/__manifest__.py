@@ -7,7 +7,9 @@
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "crm_notifications developers",
-    "website": "https://example.invalid/crm_notifications",
+    # no "website": the project has no public address yet (README.md, Credits)
+    "maintainers": [],
+    "development_status": "Beta",
     "depends": [
         "base_setup",
         "mail",
@@ -16,8 +18,13 @@
         "contacts",
         "utm",
     ],
+    # python-dateutil is not listed: Odoo itself imports it (odoo/models.py),
+    # so it is always there. Listed as "dateutil" (the import name), Odoo 18
+    # warns at every install; as "python-dateutil" (the PyPI name), Odoo 18
+    # refuses to install the addon unless the `packaging` library is installed,
+    # which Odoo's requirements do not bring (both tried on a scratch database).
     "external_dependencies": {
-        "python": ["phonenumbers", "dateutil"],
+        "python": ["phonenumbers"],
     },
     "data": [
         "security/crm_notifications_groups.xml",

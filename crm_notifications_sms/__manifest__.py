@@ -6,7 +6,9 @@
     "category": "Hidden",
     "license": "LGPL-3",
     "author": "crm_notifications developers",
-    "website": "https://example.invalid/crm_notifications",
+    # no "website": the project has no public address yet (README.md, Credits)
+    "maintainers": [],
+    "development_status": "Beta",
     # sms is not a dependency of crm_notifications: this glue installs by
     # itself next to it, like Odoo's own crm_sms.
     "depends": ["crm_notifications", "sms"],
