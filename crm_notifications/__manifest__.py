@@ -34,6 +34,7 @@
         "data/crm_notification_rule_data.xml",
         "data/crm_customer_reminder_data.xml",
         "data/crm_activity_alert_data.xml",
+        "data/mail_templates.xml",
         "views/crm_notification_views.xml",
         "views/crm_notification_rule_views.xml",
         "views/crm_notification_delivery_views.xml",

@@ -11,12 +11,10 @@ every (occurrence, recipient, channel) go out once.
 import logging
 from datetime import timedelta
 
-from markupsafe import Markup, escape
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, LazyTranslate
-from odoo.tools.misc import format_datetime
+from odoo.tools.misc import format_datetime, get_lang
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -353,13 +351,19 @@ class CrmCustomerReminder(models.Model):
 
     def _deliver_email(self, deliveries):
         reminders = self.browse(deliveries.mapped("res_id"))
+        by_id = {reminder.id: reminder for reminder in reminders}
+        # rendered once per reminder and language: its receivers read the same mail
+        rendered = {}
         values_list = []
         for delivery in deliveries:
-            reminder = reminders.browse(delivery.res_id)
+            reminder = by_id[delivery.res_id]
+            lang = delivery.partner_id.lang or get_lang(self.env).code
+            if (reminder.id, lang) not in rendered:
+                rendered[reminder.id, lang] = reminder._reminder_email(lang)
+            subject, body = rendered[reminder.id, lang]
             values_list.append({
-                "subject": _("Reminder: %(name)s (%(customer)s)", name=reminder.name,
-                             customer=reminder.partner_id.display_name),
-                "body_html": reminder._reminder_html(),
+                "subject": subject,
+                "body_html": body,
                 "recipient_ids": [(4, delivery.partner_id.id)],
                 "email_from": reminder._reminder_email_from(),
                 "model": self._name,
@@ -373,15 +377,27 @@ class CrmCustomerReminder(models.Model):
         self.ensure_one()
         return self.message or self.description or self.name
 
-    def _reminder_html(self):
+    def _reminder_email(self, lang):
+        """(subject, body_html) of the reminder e-mail in ``lang``: the view
+        ``mail_body_customer_reminder`` in Odoo's light layout."""
         self.ensure_one()
-        lines = [
-            Markup("<p><strong>%s</strong></p>") % self.name,
-            Markup("<p>%s</p>") % _("Customer: %s", self.partner_id.display_name),
-        ]
-        if self.message or self.description:
-            lines.append(Markup("<p>%s</p>") % escape(self.message or self.description).replace("\n", Markup("<br/>")))
-        return Markup("").join(lines)
+        reminder = self.with_context(lang=lang)
+        env = reminder.env
+        customer = reminder.partner_id.display_name
+        subject = env._("Reminder: %(name)s (%(customer)s)", name=reminder.name, customer=customer)
+        body = env["ir.qweb"]._render("crm_notifications.mail_body_customer_reminder", {"reminder": reminder},
+                                      minimal_qcontext=True)
+        layout_values = {
+            # the layout reads its header from a message, as in Odoo's
+            # notifications: a new one, never saved
+            "message": env["mail.message"].sudo().new({"body": body, "record_name": reminder.display_name}),
+            "model_description": env["ir.model"]._get(self._name).display_name,
+            "company": reminder.sudo().company_id,
+            "lang": lang,
+        }
+        body = env["mail.render.mixin"]._render_encapsulate(
+            "crm_notifications.mail_notification_light", body, add_context=layout_values)
+        return subject, body
 
     def _reminder_email_from(self):
         company = self.partner_id.company_id or self.env.company

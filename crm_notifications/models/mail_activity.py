@@ -19,8 +19,6 @@ import datetime
 import logging
 from typing import NamedTuple
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, email_normalize, format_date
@@ -356,11 +354,12 @@ class MailActivity(models.Model):
         )
 
     def _crm_alert_texts(self, kind, lang):
-        """(subject, plain text body, html body) in ``lang``."""
+        """(subject, plain text, values of the e-mail body's view) in
+        ``lang``; the bell shows the subject and the text too."""
         self.ensure_one()
         activity = self.with_context(lang=lang)
         env = activity.env
-        summary = self.summary or self.activity_type_id.with_context(lang=lang).name or _("Activity")
+        summary = self.summary or self.activity_type_id.with_context(lang=lang).name or env._("Activity")
         deadline = format_date(env, self.date_deadline, lang_code=lang)
         document = self.res_name or ""
         assignee = self.user_id.name or ""
@@ -372,10 +371,32 @@ class MailActivity(models.Model):
             subject = env._("Late activity: %(summary)s (%(assignee)s)", summary=summary, assignee=assignee)
             text = env._("%(summary)s on %(document)s, assigned to %(assignee)s, was due %(deadline)s and is "
                          "not done.", summary=summary, document=document, assignee=assignee, deadline=deadline)
-        base_url = self.get_base_url()
-        url = f"{base_url}/mail/view?model={self.res_model}&res_id={self.res_id}"
-        html = Markup('<p>%s</p><p><a href="%s">%s</a></p>') % (text, url, env._("Open %s", document or summary))
-        return subject, text, html
+        values = {
+            "activity": activity, "kind": kind, "text": text, "summary": summary, "document": document,
+            "assignee": assignee, "deadline": deadline,
+            "url": f"{self.get_base_url()}/mail/view?model={self.res_model}&res_id={self.res_id}",
+        }
+        return subject, text, values
+
+    def _crm_alert_email(self, kind, lang, company):
+        """(subject, body_html) of the alert ``kind`` e-mail in ``lang``: the
+        view ``mail_body_activity_alert`` in Odoo's light layout."""
+        self.ensure_one()
+        subject, _text, values = self._crm_alert_texts(kind, lang)
+        env = self.with_context(lang=lang).env
+        body = env["ir.qweb"]._render("crm_notifications.mail_body_activity_alert", values, minimal_qcontext=True)
+        model_description = env["ir.model"]._get(self.res_model).display_name
+        layout_values = {
+            # the layout reads its header from a message, as in Odoo's
+            # notifications: a new one, never saved
+            "message": env["mail.message"].sudo().new({"body": body, "record_name": self.res_name}),
+            "model_description": model_description,
+            "company": company,
+            "lang": lang,
+        }
+        body = env["mail.render.mixin"]._render_encapsulate(
+            "crm_notifications.mail_notification_light", body, add_context=layout_values)
+        return subject, body
 
     def _crm_alert_deliver_inapp(self, kind, deliveries):
         Notification = self.env["crm.notification"].sudo()
@@ -383,7 +404,7 @@ class MailActivity(models.Model):
         rows, titles = [], []
         for delivery in deliveries:
             activity = self.browse(delivery.res_id).sudo()
-            subject, text, _html = activity._crm_alert_texts(kind, delivery.user_id.lang or "en_US")
+            subject, text, _values = activity._crm_alert_texts(kind, delivery.user_id.lang or "en_US")
             rows.append({
                 "user_id": delivery.user_id.id, "res_model": activity.res_model, "res_id": activity.res_id,
                 "res_name": activity.res_name, "event": event, "rule_id": None, "message_id": None,
@@ -421,14 +442,22 @@ class MailActivity(models.Model):
             Notification._schedule_unread_count(admins)
 
     def _crm_alert_deliver_email(self, kind, deliveries):
+        activities = self.browse(deliveries.mapped("res_id")).sudo()
+        by_id = {activity.id: activity for activity in activities}
+        # rendered once per activity and language: an escalation's recipients
+        # read the same mail
+        rendered = {}
         values_list = []
         for delivery in deliveries:
-            activity = self.browse(delivery.res_id).sudo()
+            activity = by_id[delivery.res_id]
             company = activity._crm_alert_company()
-            subject, _text, html = activity._crm_alert_texts(kind, delivery.partner_id.lang or "en_US")
+            lang = delivery.partner_id.lang or "en_US"
+            if (activity.id, lang) not in rendered:
+                rendered[activity.id, lang] = activity._crm_alert_email(kind, lang, company)
+            subject, body = rendered[activity.id, lang]
             values_list.append({
                 "subject": subject,
-                "body_html": html,
+                "body_html": body,
                 "recipient_ids": [(4, delivery.partner_id.id)],
                 "email_from": activity._crm_alert_email_from(kind, company),
                 "mail_server_id": company.crm_activity_mail_server_id.id,

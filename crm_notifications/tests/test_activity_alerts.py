@@ -46,6 +46,8 @@ from .smtp_sink import SmtpSink
 DEADLINE = date(2027, 1, 4)
 # the end of the deadline day for a UTC assignee
 DUE = datetime(2027, 1, 4, 23, 59, 59)
+# a 1x1 PNG: a company logo other than Odoo's default
+PIXEL = b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 @tagged("post_install", "-at_install")
@@ -155,6 +157,75 @@ class TestActivityAlerts(ActivityAlertCase):
         self.assertEqual(self.deliveries(activity), deliveries)
         self.assertEqual(self.mails(activity), mail)
         self.assertFalse(self.notifications(self.boss, "activity_late"))
+
+    def test_email_layout(self):
+        """The body is the alert's view in Odoo's light layout: the
+        document's header, the company's logo and footer; no unfollow link
+        (the recipient follows nothing here)."""
+        self.company.write({"logo": PIXEL, "phone": "+32 2 555 01 01"})
+        activity = self.make()
+        self.run_cron("2027-01-04 00:00:00")
+        body = str(self.mails(activity).body_html)
+        self.assertIn("Call back on Nordic Wood is due 01/04/2027.", body)
+        self.assertIn('<a href="%s/mail/view?model=res.partner&amp;res_id=%s">Open Nordic Wood</a>'
+                      % (activity.get_base_url(), self.partner.id), body)
+        self.assertIn("Your Contact", body)
+        self.assertIn("/logo.png?company=%s" % self.company.id, body)
+        self.assertIn("<b>%s</b>" % self.company.name, body)
+        self.assertIn("+32 2 555 01 01", body)
+        self.assertNotIn("/mail/unfollow", body)
+
+    def test_email_escapes_user_text(self):
+        """What users write (the summary, the document's name) arrives as
+        text in the subject and the body, never as markup."""
+        self.partner.name = "Nordic <b>Wood</b>"
+        activity = self.make(summary='<script>alert("x")</script>')
+        self.run_cron("2027-01-04 00:00:00")
+        mail = self.mails(activity)
+        self.assertEqual(mail.subject, 'Activity due 01/04/2027: <script>alert("x")</script>')
+        body = str(mail.body_html)
+        self.assertNotIn("<script>", body)
+        self.assertNotIn("<b>Wood", body)
+        self.assertIn("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; on Nordic &lt;b&gt;Wood&lt;/b&gt; is due",
+                      body)
+        self.assertIn("Open Nordic &lt;b&gt;Wood&lt;/b&gt;</a>", body)
+
+    def test_email_view_inherited(self):
+        """An integrator changes the mail by inheriting its view."""
+        self.env["ir.ui.view"].create({
+            "name": "Alert mail: the deadline in bold", "type": "qweb",
+            "inherit_id": self.env.ref("crm_notifications.mail_body_activity_alert").id,
+            "arch": """
+                <xpath expr="//p[1]" position="after">
+                    <p t-if="kind == 'escalation'">Late since <b t-out="deadline"/>, ask <t t-out="assignee"/></p>
+                </xpath>""",
+        })
+        activity = self.make()
+        self.run_cron("2027-01-04 00:00:00")
+        self.assertNotIn("Late since", str(self.mails(activity).body_html))
+        self.run_cron("2027-01-06 00:00:00")
+        for mail in self.deliveries(activity, "email").filtered(lambda d: d.user_id != self.assignee).mail_id:
+            self.assertIn("Late since <b>01/04/2027</b>, ask Asha Assignee", str(mail.body_html))
+
+    def test_email_in_recipient_language(self):
+        """Each recipient reads the mail in their language, the view's
+        translation included; one rendering per language."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env.ref("crm_notifications.mail_body_activity_alert").update_field_translations(
+            "arch_db", {"fr_FR": {"Open": "Ouvrir"}})
+        self.boss.lang = "fr_FR"
+        activity = self.make(deadline=date(2027, 1, 1))
+        Qweb = type(self.env["ir.qweb"])
+        with patch.object(Qweb, "_render", side_effect=Qweb._render, autospec=True) as render:
+            self.run_cron("2027-01-03 00:00:00")
+        alert_renders = [call for call in render.call_args_list
+                         if call.args[1] == "crm_notifications.mail_body_activity_alert"]
+        self.assertEqual(sorted(call.args[0].env.lang for call in alert_renders), ["en_US", "fr_FR"])
+        mails = {delivery.user_id: delivery.mail_id for delivery in self.deliveries(activity, "email")}
+        self.assertIn("Ouvrir Nordic Wood", str(mails[self.boss].body_html))
+        self.assertIn('lang="fr_FR"', str(mails[self.boss].body_html))
+        self.assertIn("Open Nordic Wood", str(mails[self.chief].body_html))
+        self.assertNotIn("Ouvrir", str(mails[self.chief].body_html))
 
     def test_reminder_owner_sender(self):
         self.company.crm_activity_reminder_sender = "owner"

@@ -4,6 +4,7 @@
 down then back."""
 
 from datetime import datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -140,3 +141,79 @@ class TestReminderEmailSmtp(ReminderEmailCase):
         self.assertEqual(self.env["mail.mail"].search([("model", "=", "crm.customer.reminder")]), mails)
         self.process_queue()
         self.assert_received_once(deliveries)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderEmailContent(CustomerReminderCase):
+    """The mail a reminder's receivers read: its view in Odoo's layout."""
+
+    def send(self, **values):
+        """An e-mail reminder to everyone ('all'), sent by the cron; its mails
+        by receiver."""
+        with freeze_time("2027-01-01 00:00:00"):
+            reminder = self.make(channel="email", receivers="all", **values)
+        with freeze_time("2027-01-04 08:01:00"):
+            self.Reminder._cron_send_due_reminders()
+        self.env.flush_all()
+        return {delivery.user_id: delivery.mail_id for delivery in self.deliveries(reminder)}
+
+    def test_layout(self):
+        mail = self.send(message="Call Jana about the renewal\nand the invoice")[self.sup_north]
+        self.assertEqual((mail.model, mail.subject),
+                         ("crm.customer.reminder", "Reminder: Renew the contract (Nordic Wood)"))
+        body = str(mail.body_html)
+        self.assertIn("<p><strong>Renew the contract</strong></p>", body)
+        self.assertIn("<p>Customer: Nordic Wood</p>", body)
+        self.assertIn("<p>Call Jana about the renewal<br>\nand the invoice</p>", body)
+        # Odoo's light layout: the header and the company's footer
+        self.assertIn("Your Customer Reminder", body)
+        self.assertIn("<b>%s</b>" % self.env.company.name, body)
+        self.assertNotIn("/mail/unfollow", body)
+
+    def test_description_when_no_message(self):
+        mail = self.send(description="For the team")[self.sup_north]
+        self.assertIn("<p>For the team</p>", str(mail.body_html))
+
+    def test_user_text_escaped(self):
+        mails = self.send(name="Renew <i>now</i>", message='<script>alert("x")</script>\n<b>bold</b>')
+        mail = mails[self.sup_north]
+        self.assertEqual(mail.subject, "Reminder: Renew <i>now</i> (Nordic Wood)")
+        body = str(mail.body_html)
+        self.assertNotIn("<script>", body)
+        self.assertNotIn("<i>now", body)
+        self.assertIn("<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;<br>\n&lt;b&gt;bold&lt;/b&gt;</p>", body)
+        self.assertIn("<strong>Renew &lt;i&gt;now&lt;/i&gt;</strong>", body)
+
+    def test_view_inherited(self):
+        """An integrator changes the mail by inheriting its view."""
+        self.env["ir.ui.view"].create({
+            "name": "Reminder mail: the customer's area", "type": "qweb",
+            "inherit_id": self.env.ref("crm_notifications.mail_body_customer_reminder").id,
+            "arch": """
+                <xpath expr="//p[2]" position="after">
+                    <p>Area: <t t-out="reminder.area_id.name"/></p>
+                </xpath>""",
+        })
+        mail = self.send(message="Call Jana")[self.sup_north]
+        body = str(mail.body_html)
+        self.assertLess(body.index("<p>Customer: Nordic Wood</p>"), body.index("<p>Area: North</p>"))
+        self.assertLess(body.index("<p>Area: North</p>"), body.index("<p>Call Jana</p>"))
+
+    def test_receiver_language(self):
+        """Each receiver reads the mail in their language, the view's
+        translation included; one rendering per language."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env.ref("crm_notifications.mail_body_customer_reminder").update_field_translations(
+            "arch_db", {"fr_FR": {"Customer:": "Client :"}})
+        self.sup_north.lang = "fr_FR"
+        Qweb = type(self.env["ir.qweb"])
+        with patch.object(Qweb, "_render", side_effect=Qweb._render, autospec=True) as render:
+            mails = self.send(message="Call Jana")
+        langs = [call.args[0].env.lang for call in render.call_args_list
+                 if call.args[1] == "crm_notifications.mail_body_customer_reminder"]
+        self.assertEqual(sorted(langs), ["en_US", "fr_FR"])
+        self.assertGreater(len(self.admins), 1, "several receivers in English, one rendering")
+        self.assertIn("<p>Client : Nordic Wood</p>", str(mails[self.sup_north].body_html))
+        self.assertIn('lang="fr_FR"', str(mails[self.sup_north].body_html))
+        for admin in self.admins:
+            self.assertIn("<p>Customer: Nordic Wood</p>", str(mails[admin].body_html))
