@@ -37,84 +37,14 @@ from freezegun import freeze_time
 
 from odoo import Command, modules
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import config, email_normalize, mute_logger
 
-from .common import normalize_sql
+from .common import DUE, PIXEL, ActivityAlertCase, normalize_sql
 from .smtp_sink import SmtpSink
-
-DEADLINE = date(2027, 1, 4)
-# the end of the deadline day for a UTC assignee
-DUE = datetime(2027, 1, 4, 23, 59, 59)
-# a 1x1 PNG: a company logo other than Odoo's default
-PIXEL = b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 @tagged("post_install", "-at_install")
-class ActivityAlertCase(TransactionCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, no_reset_password=True, mail_notrack=True,
-                                       tracking_disable=True))
-        cls.company = cls.env.company
-        cls.assignee = new_test_user(cls.env, "alert_assignee", groups="base.group_user", name="Asha Assignee",
-                                     email="asha@example.com", tz="UTC")
-        cls.owner = new_test_user(cls.env, "alert_owner", groups="base.group_user", name="Omar Owner",
-                                  email="omar@example.com", tz="UTC")
-        cls.boss = new_test_user(cls.env, "alert_boss", groups="base.group_user", name="Bea Boss",
-                                 email="bea@example.com", tz="UTC")
-        cls.chief = new_test_user(cls.env, "alert_chief", groups="base.group_user", name="Carl Chief",
-                                  email="carl@example.com", tz="UTC")
-        cls.server = cls.env["ir.mail_server"].create({
-            "name": "Alerts server", "smtp_host": "127.0.0.1", "smtp_port": 2525, "smtp_encryption": "none",
-            "from_filter": "alerts@example.com", "sequence": 50,
-        })
-        cls.company.write({
-            "crm_activity_mail_server_id": cls.server.id,
-            "crm_activity_reminder_hours": 24, "crm_activity_reminder_sender": "system",
-            "crm_activity_late_hours": 24, "crm_activity_late_sender": "system",
-            "crm_activity_escalation_user_ids": [Command.set((cls.boss | cls.chief).ids)],
-        })
-        cls.partner = cls.env["res.partner"].create({"name": "Nordic Wood"})
-        cls.Activity = cls.env["mail.activity"]
-        cls.Delivery = cls.env["crm.notification.delivery"].sudo()
-        cls.todo = cls.env.ref("mail.mail_activity_data_todo")
-        # the database's other activities (demo data) are not this test's
-        cls.env.flush_all()
-        cls.env.cr.execute("""UPDATE mail_activity SET crm_reminder_done_for = crm_deadline_utc,
-                                                        crm_escalation_done_for = crm_deadline_utc""")
-        cls.env.invalidate_all()
-
-    def make(self, deadline=DEADLINE, user=None, owner=None, **values):
-        # sudo keeps the uid: the owner is the creator
-        env = self.env(user=owner) if owner else self.env
-        return env["mail.activity"].sudo().create({
-            "res_model_id": self.env["ir.model"]._get_id("res.partner"), "res_id": self.partner.id,
-            "activity_type_id": self.todo.id, "summary": "Call back", "date_deadline": deadline,
-            "user_id": (user or self.assignee).id, **values,
-        })
-
-    def run_cron(self, at, **kwargs):
-        with freeze_time(at):
-            self.Activity._cron_send_activity_alerts(**kwargs)
-        self.env.flush_all()
-        self.env.invalidate_all()
-
-    def deliveries(self, activity, channel=None):
-        domain = [("res_model", "=", "mail.activity"), ("res_id", "=", activity.id)]
-        if channel:
-            domain.append(("channel", "=", channel))
-        return self.Delivery.search(domain, order="id")
-
-    def mails(self, activity):
-        return self.deliveries(activity).mail_id
-
-    def notifications(self, user, event):
-        return self.env["crm.notification"].sudo().search([("user_id", "=", user.id), ("event", "=", event)])
-
-
 class TestActivityAlerts(ActivityAlertCase):
 
     def test_deadline_field(self):
@@ -358,7 +288,8 @@ class TestActivityAlerts(ActivityAlertCase):
 
         with self.assertRaises(RuntimeError), patch.object(Delivery, "_link_sends", link_then_crash), \
                 self.env.cr.savepoint():
-            self.run_cron("2027-01-04 00:00:00")
+            # called directly: the cron runner would wrap the crash in its own error
+            self.run_cron("2027-01-04 00:00:00", batch_size=100)
         self.env.invalidate_all()
         for activity in activities:
             self.assertFalse(self.deliveries(activity))
@@ -444,6 +375,7 @@ class TestActivityAlerts(ActivityAlertCase):
             self.assertEqual(self.Activity._crm_alerts_due("reminder", now), due)
 
 
+@tagged("post_install", "-at_install")
 class TestActivityAlertSettings(ActivityAlertCase):
 
     def settings(self, **values):

@@ -9,41 +9,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import CrmNotificationCase
-
-
-class CustomerNotificationCase(CrmNotificationCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        Partner = cls.env["res.partner"]
-        cls.ana = Partner.create({"name": "Ana Lopes", "email": "ana@example.com"})
-        cls.jean = Partner.create({"name": "Jean Dupont", "email": "jean@example.com", "lang": "fr_FR"})
-        cls.no_mail = Partner.create({"name": "No Mail"})
-        cls.bad_mail = Partner.create({"name": "Bad Mail", "email": "not-an-address"})
-        cls.opted_out = Partner.create({"name": "Opted Out", "email": "out@example.com"})
-        cls.env["mail.blacklist"].sudo()._add("out@example.com")
-        cls.group = cls.env["crm.customer.group"].create({
-            "name": "Premium",
-            "partner_ids": [Command.set((cls.ana | cls.jean | cls.no_mail | cls.bad_mail | cls.opted_out).ids)],
-        })
-        cls.CN = cls.env["crm.customer.notification"].with_user(cls.user_a)
-
-    def make(self, **values):
-        return self.CN.create(dict({
-            "name": "Hello {{ object.name }}",
-            "body": Markup('<p>Dear <t t-out="object.name"/>, your order shipped.</p>'),
-            "kind": "individual", "partner_id": self.ana.id,
-        }, **values))
-
-    def deliveries(self, notification, **filters):
-        domain = [("res_model", "=", "crm.customer.notification"), ("res_id", "in", notification.ids)]
-        return self.env["crm.notification.delivery"].search(domain + [(k, "=", v) for k, v in filters.items()])
-
-    def run_cron(self, chunks=10):
-        self.env["crm.customer.notification"]._cron_send_due(chunks=chunks)
+from .common import CustomerNotificationCase
 
 
 @tagged("post_install", "-at_install")

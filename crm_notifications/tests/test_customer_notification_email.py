@@ -10,8 +10,8 @@ from markupsafe import Markup
 from odoo.tests import tagged
 from odoo.tools import email_normalize
 
+from .common import CustomerNotificationCase
 from .smtp_sink import SmtpSinkMixin
-from .test_customer_notification import CustomerNotificationCase
 
 
 @tagged("post_install", "-at_install")

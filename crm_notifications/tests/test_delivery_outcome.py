@@ -13,7 +13,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_reminder_email import ReminderEmailCase
+from .common import ReminderEmailCase
 
 
 @tagged("post_install", "-at_install")
@@ -201,7 +201,7 @@ class TestOneSenderAtATime(ReminderEmailCase):
             self.assertFalse(self.deliveries(reminder))
             other.rollback()
         with freeze_time("2027-01-04 08:01:00"):
-            self.Reminder._cron_send_due_reminders()
+            self.run_cron_job("crm_notifications.ir_cron_customer_reminders")
         self.assertEqual(len(self.deliveries(reminder)), len(self.admins | self.sup_north))
 
 
@@ -241,7 +241,7 @@ class TestAlertsMailServer(ReminderEmailCase):
         })
         # due at the end of the 5th: reminded 24 hours before
         with freeze_time("2027-01-05 12:00:00"):
-            self.env["mail.activity"]._cron_send_activity_alerts()
+            self.run_cron_job("crm_notifications.ir_cron_activity_alerts")
         self.env.flush_all()
         delivery = self.env["crm.notification.delivery"].search(
             [("res_model", "=", "mail.activity"), ("res_id", "=", activity.id), ("channel", "=", "email")])

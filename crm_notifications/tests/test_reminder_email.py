@@ -9,60 +9,8 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import email_normalize
 
-from .smtp_sink import SmtpSinkMixin
-from .test_customer_reminder import CustomerReminderCase
-
-OCCURRENCE = datetime(2027, 1, 4, 8, 0)
-SUBJECT = "Reminder: Renew the contract (Nordic Wood)"
-
-
-class ReminderEmailCase(SmtpSinkMixin, CustomerReminderCase):
-    """E-mail reminders due, and Odoo's mail queue to the sink."""
-
-    sink_sender = "reminders@example.com"
-
-    def make_due(self, **values):
-        """An e-mail reminder to everyone ('all'), daily, sent by the reminder
-        cron at its first occurrence; returns it with its queued mails."""
-        with freeze_time("2027-01-01 00:00:00"):
-            reminder = self.make(channel="email", receivers="all", recurrency=True, rrule_type="daily", **values)
-        with freeze_time("2027-01-04 08:01:00"):
-            self.Reminder._cron_send_due_reminders()
-        self.env.flush_all()
-        deliveries = self.deliveries(reminder)
-        receivers = self.admins | self.sup_north
-        self.assertEqual(deliveries.user_id, receivers)
-        self.assertEqual(len(deliveries), len(receivers))
-        self.assertEqual(len(deliveries.mail_id), len(receivers))
-        self.assertEqual(set(deliveries.mail_id.mapped("state")), {"outgoing"})
-        return reminder, deliveries
-
-    def process_queue(self):
-        """Odoo's mail cron (``mail.ir_cron_mail_scheduler_action``), limited
-        to reminder mails; it does not commit in tests and never raises."""
-        with self.smtp_enabled():
-            self.env["mail.mail"].with_context(
-                filters=[("model", "=", "crm.customer.reminder")]).process_email_queue()
-        self.env.invalidate_all()
-
-    def received_by(self, address):
-        address = email_normalize(address)
-        return [received for received in self.sink.messages
-                if [email_normalize(rcpt) for rcpt in received.rcpt_tos] == [address]]
-
-    def assert_received_once(self, deliveries):
-        """One message per delivery, to that receiver only, nothing else."""
-        self.assertEqual(len(self.sink.messages), len(deliveries))
-        for delivery in deliveries:
-            received = self.received_by(delivery.user_id.email)
-            self.assertEqual(len(received), 1, delivery.user_id.name)
-            message = received[0].message
-            self.assertEqual([email_normalize(a.addr_spec) for a in message["To"].addresses],
-                             [email_normalize(delivery.user_id.email)])
-            self.assertEqual(message["Subject"], SUBJECT)
-            self.assertIn("Call Jana about the renewal", message.get_body(("html",)).get_content())
+from .common import OCCURRENCE, CustomerReminderCase, ReminderEmailCase
 
 
 @tagged("post_install", "-at_install")
@@ -135,7 +83,7 @@ class TestReminderEmailSmtp(ReminderEmailCase):
         # a crash): the delivery log sends nothing twice
         reminder.next_date = OCCURRENCE
         with freeze_time("2027-01-04 08:05:00"):
-            self.Reminder._cron_send_due_reminders()
+            self.run_cron_job("crm_notifications.ir_cron_customer_reminders")
         self.env.flush_all()
         self.assertEqual(self.deliveries(reminder), deliveries)
         self.assertEqual(self.env["mail.mail"].search([("model", "=", "crm.customer.reminder")]), mails)
@@ -153,7 +101,7 @@ class TestReminderEmailContent(CustomerReminderCase):
         with freeze_time("2027-01-01 00:00:00"):
             reminder = self.make(channel="email", receivers="all", **values)
         with freeze_time("2027-01-04 08:01:00"):
-            self.Reminder._cron_send_due_reminders()
+            self.run_cron_job("crm_notifications.ir_cron_customer_reminders")
         self.env.flush_all()
         return {delivery.user_id: delivery.mail_id for delivery in self.deliveries(reminder)}
 

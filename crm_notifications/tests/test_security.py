@@ -10,8 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .test_customer_notification import CustomerNotificationCase
-from .test_customer_reminder import CustomerReminderCase
+from .common import CustomerNotificationCase, CustomerReminderCase
 
 SECRET_EXPRESSION = "object.env['ir.config_parameter'].sudo().get_param('database.secret')"
 ESCALATION_EXPRESSION = (

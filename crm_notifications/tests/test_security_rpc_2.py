@@ -18,7 +18,7 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_security_rpc import SecurityRpcCase
+from .common import SecurityRpcCase
 
 _logger = logging.getLogger(__name__)
 

@@ -89,6 +89,6 @@ class TestCustomerNotificationUi(HttpCase):
 
         # deactivated means nothing goes out, even when the date comes
         with freeze_time(notification.scheduled_date + timedelta(minutes=1)):
-            self.Notification._cron_send_due()
+            self.env.ref("crm_notifications.ir_cron_customer_notifications").method_direct_trigger()
         self.assertFalse(self.Delivery.search([
             ("res_model", "=", "crm.customer.notification"), ("res_id", "=", notification.id)]))

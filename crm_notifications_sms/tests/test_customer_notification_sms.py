@@ -4,7 +4,7 @@ from markupsafe import Markup
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.crm_notifications.tests.test_customer_notification import CustomerNotificationCase
+from odoo.addons.crm_notifications.tests.common import CustomerNotificationCase
 from odoo.addons.sms.tests.common import SMSCase
 
 

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.crm_notifications.tests.test_customer_reminder import CustomerReminderCase
+from odoo.addons.crm_notifications.tests.common import CustomerReminderCase
 from odoo.addons.sms.tests.common import SMSCase
 
 DUE = "2027-01-04 08:01:00"

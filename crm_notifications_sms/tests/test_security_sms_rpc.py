@@ -9,7 +9,7 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.crm_notifications.tests.test_security_rpc import (
+from odoo.addons.crm_notifications.tests.common import (
     BODY_PAYLOADS,
     TITLE_PAYLOADS,
     SecurityRpcCase,
