@@ -53,10 +53,15 @@
     ],
     "assets": {
         "web.assets_backend": [
+            "crm_notifications/static/src/services/**/*",
             "crm_notifications/static/src/components/**/*",
         ],
         "web.assets_tests": [
             "crm_notifications/static/tests/tours/**/*",
+        ],
+        "web.assets_unit_tests": [
+            "crm_notifications/static/tests/**/*",
+            ("remove", "crm_notifications/static/tests/tours/**/*"),
         ],
     },
     "application": True,

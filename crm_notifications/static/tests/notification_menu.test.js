@@ -1,0 +1,190 @@
+// License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import {click, contains, start, startServer} from "@mail/../tests/mail_test_helpers";
+import {describe, expect, test} from "@odoo/hoot";
+import {queryAllTexts, waitUntil} from "@odoo/hoot-dom";
+import {animationFrame, Deferred} from "@odoo/hoot-mock";
+import {getService, onRpc, serverState} from "@web/../tests/web_test_helpers";
+
+import {NOTIFICATION_BUS_TYPE} from "@crm_notifications/services/notification_service";
+import {defineCrmNotificationsModels} from "./crm_notifications_test_helpers";
+
+describe.current.tags("desktop");
+defineCrmNotificationsModels();
+
+const BELL = ".o_menu_systray .o_crm_notification_systray";
+const COUNTER = `${BELL} .o_crm_notification_counter`;
+const DROPDOWN = ".o_crm_notification_dropdown";
+const ITEM = `${DROPDOWN} .o_crm_notification_item`;
+
+/** Three unread and one read notification for the current user, one for someone else. */
+async function setup() {
+    const pyEnv = await startServer();
+    const otherUserId = pyEnv["res.users"].create({name: "Someone else"});
+    const base = {res_model: "res.partner", res_id: serverState.partnerId, author_name: "Alice"};
+    pyEnv["crm.notification"].create(
+        [
+            {...base, title: "Monitors", res_name: "3 monitors", date: "2024-05-01 10:00:00"},
+            {...base, title: "Chairs", res_name: "5 chairs", date: "2024-05-02 10:00:00"},
+            {...base, title: "Desks", res_name: "12 desks", date: "2024-05-03 10:00:00"},
+            {...base, title: "Old one", res_name: "Lamp", date: "2024-04-01 10:00:00", is_read: true},
+        ].map((values) => ({...values, user_id: serverState.userId}))
+    );
+    pyEnv["crm.notification"].create({...base, title: "Not mine", user_id: otherUserId});
+    return pyEnv;
+}
+
+/**
+ * Deliver bus notifications as the websocket worker does, with the ids given
+ * (a duplicate, a late one...), and wait until every subscriber has them.
+ */
+async function deliver(pyEnv, notifications) {
+    const received = [];
+    const onNotification = (payload, {id}) => received.push(id);
+    const busService = getService("bus_service");
+    busService.subscribe(NOTIFICATION_BUS_TYPE, onNotification);
+    pyEnv["bus.bus"].wsWorker.broadcast(
+        "notification",
+        notifications.map(({id, count}) => ({
+            id,
+            message: {type: NOTIFICATION_BUS_TYPE, payload: {unread_count: count}},
+        }))
+    );
+    const ids = notifications.map(({id}) => id);
+    await waitUntil(() => received.length === ids.length);
+    busService.unsubscribe(NOTIFICATION_BUS_TYPE, onNotification);
+    expect(received).toEqual(ids);
+    await animationFrame();
+}
+
+test("the counter is the server's", async () => {
+    await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    expect(COUNTER).toHaveAttribute("title", "3 unread notifications");
+});
+
+test("no counter without unread notification", async () => {
+    const pyEnv = await setup();
+    const ids = pyEnv["crm.notification"].search([["user_id", "=", serverState.userId]]);
+    pyEnv["crm.notification"].write(ids, {is_read: true});
+    await start();
+    await contains(BELL);
+    await contains(COUNTER, {count: 0});
+});
+
+test("a bus notification raises the counter live", async () => {
+    const pyEnv = await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    pyEnv["crm.notification"].create({title: "New", user_id: serverState.userId});
+    pyEnv["crm.notification"]._send_unread_count();
+    await contains(COUNTER, {text: "4"});
+});
+
+test("a duplicate or older bus notification does not change the counter", async () => {
+    const pyEnv = await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    const lastId = pyEnv["bus.bus"].lastBusNotificationId;
+    await deliver(pyEnv, [{id: lastId + 2, count: 7}]);
+    expect(COUNTER).toHaveText("7");
+    // the same notification again, then one sent before it
+    await deliver(pyEnv, [
+        {id: lastId + 2, count: 99},
+        {id: lastId + 1, count: 1},
+    ]);
+    expect(COUNTER).toHaveText("7");
+    // the next one applies
+    await deliver(pyEnv, [{id: lastId + 3, count: 2}]);
+    expect(COUNTER).toHaveText("2");
+});
+
+test("an answer older than a bus notification does not overwrite it", async () => {
+    const pyEnv = await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    // the list is read at once, its answer is delivered when the test says so
+    const answers = [];
+    onRpc("crm.notification", "systray_get_notifications", async ({parent}) => {
+        const result = parent();
+        const answer = new Deferred();
+        answers.push(answer);
+        await answer;
+        return result;
+    });
+    await click(BELL); // read: 3 unread, 4 notifications
+    await waitUntil(() => answers.length === 1);
+    // meanwhile a new notification is pushed: the list is read again
+    pyEnv["crm.notification"].create({
+        title: "Newest",
+        date: "2024-06-01 10:00:00",
+        user_id: serverState.userId,
+    });
+    pyEnv["crm.notification"]._send_unread_count();
+    await contains(COUNTER, {text: "4"});
+    // the first answer arrives: its list is shown, its counter (3) is not
+    answers[0].resolve();
+    await contains(ITEM, {count: 4});
+    expect(COUNTER).toHaveText("4");
+    // then the second one
+    await waitUntil(() => answers.length === 2);
+    answers[1].resolve();
+    await contains(ITEM, {count: 5});
+    expect(COUNTER).toHaveText("4");
+    expect(queryAllTexts(`${ITEM} .o_crm_notification_title`)).toEqual([
+        "Newest",
+        "Desks",
+        "Chairs",
+        "Monitors",
+        "Old one",
+    ]);
+});
+
+test("opening the bell lists the notifications", async () => {
+    await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    await click(BELL);
+    await contains(ITEM, {count: 4});
+    expect(queryAllTexts(`${ITEM} .o_crm_notification_title`)).toEqual([
+        "Desks",
+        "Chairs",
+        "Monitors",
+        "Old one",
+    ]);
+    await contains(`${ITEM}.o_crm_notification_unread`, {count: 3});
+    await contains(`${ITEM}.o_crm_notification_read`, {text: "Old one"});
+    await contains(`${ITEM}:contains("Not mine")`, {count: 0});
+    await contains(`${DROPDOWN} .o_crm_notification_mark_read:disabled`);
+});
+
+test("marking as read lowers the counter", async () => {
+    await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    await click(BELL);
+    await contains(ITEM, {count: 4});
+    await click(`${ITEM}:contains("Chairs") input.o_crm_notification_select`);
+    await click(`${ITEM}:contains("Monitors") input.o_crm_notification_select`);
+    await click(`${DROPDOWN} .o_crm_notification_mark_read:enabled`);
+    await contains(COUNTER, {text: "1"});
+    await contains(`${ITEM}.o_crm_notification_read`, {count: 3});
+    await contains(`${ITEM}.o_crm_notification_unread`, {text: "Desks"});
+    await contains(`${ITEM} input.o_crm_notification_select:checked`, {count: 0});
+    await click(`${DROPDOWN} .o_crm_notification_mark_all_read`);
+    await contains(COUNTER, {count: 0});
+    await contains(`${ITEM}.o_crm_notification_unread`, {count: 0});
+});
+
+test("the counter is fetched again when the websocket reconnects", async () => {
+    const pyEnv = await setup();
+    await start();
+    await contains(COUNTER, {text: "3"});
+    // changed while the websocket was down: no bus notification came
+    const ids = pyEnv["crm.notification"].search([["title", "in", ["Desks", "Chairs"]]]);
+    pyEnv["crm.notification"].write(ids, {is_read: true});
+    await animationFrame();
+    expect(COUNTER).toHaveText("3");
+    pyEnv["bus.bus"].wsWorker.broadcast("reconnect");
+    await contains(COUNTER, {text: "1"});
+});
