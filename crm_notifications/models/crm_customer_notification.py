@@ -521,17 +521,12 @@ class CrmCustomerNotification(models.Model):
 
     @api.model
     def _cron_send_due(self, chunks=CRON_CHUNKS):
-        """Send up to ``chunks`` chunks of due occurrences (one by default):
-        Odoo's cron runner commits after each call and calls again while
-        ``remaining`` is reported, so a worker killed mid-send loses one
-        chunk of work at most. One worker sends at a time (the others skip)."""
-        self.env["crm.notification.delivery"]._run_sender(self._name, lambda: self._send_due_chunks(chunks))
-        return True
+        """Send up to ``chunks`` chunks of recipients (one by default); see
+        ``crm.delivery.source.mixin._crm_cron_send``."""
+        return self._crm_cron_send(chunks)
 
     @api.model
-    def _send_due_chunks(self, chunks):
-        now = fields.Datetime.now()
-        domain = self._get_due_domain(now)
+    def _crm_send_due(self, now, domain, chunks):
         done = 0
         for notification in self.search(domain, order="next_date, id"):
             while done < chunks:
@@ -543,5 +538,4 @@ class CrmCustomerNotification(models.Model):
                     break
             if done >= chunks:
                 break
-        # while some remain, the cron runner calls again (it commits between)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(domain))
+        return done

@@ -261,20 +261,16 @@ class CrmCustomerReminder(models.Model):
 
     @api.model
     def _cron_send_due_reminders(self, batch_size=CRON_BATCH_SIZE):
-        """Send one batch of due occurrences; Odoo's cron runner commits after
-        each call and calls again while ``remaining`` is reported."""
-        self.env["crm.notification.delivery"]._run_sender(self._name, lambda: self._send_due_batch(batch_size))
-        return True
+        """Send one batch of due reminders; see
+        ``crm.delivery.source.mixin._crm_cron_send``."""
+        return self._crm_cron_send(batch_size)
 
     @api.model
-    def _send_due_batch(self, batch_size):
-        now = fields.Datetime.now()
-        domain = self._get_due_domain(now)
+    def _crm_send_due(self, now, domain, batch_size):
         reminders = self._lock_for_sending(self.search(domain, limit=batch_size))
         if reminders:
             reminders._send_due_occurrences(now)
-        remaining = self.search_count(domain)
-        self.env["ir.cron"]._notify_progress(done=len(reminders), remaining=remaining)
+        return len(reminders)
 
     def _lock_for_sending(self, reminders):
         """The reminders of the batch no other worker is sending right now."""

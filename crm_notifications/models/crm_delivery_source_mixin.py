@@ -57,6 +57,37 @@ class CrmDeliverySourceMixin(models.AbstractModel):
         action["context"] = {}
         return action
 
+    # ------------------------------------------------------------
+    # Sending cron
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_due_domain(self, now):
+        """Hook for extensions: the records whose occurrence is due now."""
+        raise NotImplementedError
+
+    @api.model
+    def _crm_cron_send(self, size):
+        """Entry point of the sending cron: send up to ``size`` (the
+        model's unit: chunks of recipients, reminders) of the due
+        occurrences, one worker at a time (the others skip), then report
+        what remains: Odoo's cron runner commits after each call and calls
+        again while ``remaining`` is reported, so a worker killed mid-send
+        loses one call's work at most."""
+        def send():
+            now = fields.Datetime.now()
+            domain = self._get_due_domain(now)
+            done = self._crm_send_due(now, domain, size)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(domain))
+        self.env["crm.notification.delivery"]._run_sender(self._name, send)
+        return True
+
+    @api.model
+    def _crm_send_due(self, now, domain, size):
+        """Send up to ``size`` of the occurrences due at ``now`` (records
+        matching ``domain``); return how many were sent."""
+        raise NotImplementedError
+
     @api.model
     def _delivery_state_fields(self):
         return {state: f"delivery_{state}_count" for state in COUNTED_STATES}
