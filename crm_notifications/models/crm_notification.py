@@ -86,6 +86,9 @@ class CrmNotification(models.Model):
         ondelete="cascade",
         index=True,
     )
+    # what the views show as "Type": a label, not a link to ir.model (which
+    # salespeople may not open); read as superuser, model names are not secret
+    res_model_name = fields.Char("Type", related="res_model_id.name")
     res_id = fields.Many2oneReference(
         "Related Document ID", model_field="res_model", required=True
     )
