@@ -188,3 +188,32 @@ test("the counter is fetched again when the websocket reconnects", async () => {
     pyEnv["bus.bus"].wsWorker.broadcast("reconnect");
     await contains(COUNTER, {text: "1"});
 });
+
+test("a long title has its full text in a tooltip, a message its snippet", async () => {
+    const pyEnv = await setup();
+    const title = `New message on ${"a very long opportunity name ".repeat(6).trim()}`;
+    const snippet = "Can you <b>call</b> me back about the 50 chairs? The customer asked for a second quote.";
+    pyEnv["crm.notification"].create({
+        title,
+        body: snippet,
+        event: "message",
+        res_model: "res.partner",
+        res_id: serverState.partnerId,
+        res_name: "50 chairs",
+        author_name: "Alice",
+        date: "2024-06-01 10:00:00",
+        user_id: serverState.userId,
+    });
+    await start();
+    await click(BELL);
+    await contains(ITEM, {count: 5});
+    const item = `${ITEM}:contains("50 chairs")`;
+    expect(`${item} .o_crm_notification_title`).toHaveAttribute("title", title);
+    expect(`${item} .o_crm_notification_title`).toHaveText(title);
+    // the snippet is text: the message's markup is shown, never rendered
+    expect(`${item} .o_crm_notification_body`).toHaveText(snippet);
+    expect(`${item} .o_crm_notification_body`).toHaveAttribute("title", snippet);
+    expect(`${item} .o_crm_notification_body b`).toHaveCount(0);
+    // notifications without a body have no snippet
+    await contains(`${ITEM}:contains("Desks") .o_crm_notification_body`, {count: 0});
+});

@@ -7,6 +7,10 @@ import {_t} from "@web/core/l10n/translation";
 import {registry} from "@web/core/registry";
 import {useService} from "@web/core/utils/hooks";
 
+import {NOTIFICATION_MODEL} from "@crm_notifications/services/notification_service";
+
+const MY_NOTIFICATIONS_MENU = "crm_notifications.crm_notification_menu_my";
+
 /**
  * Systray bell of the notification center: a view over the
  * ``crm_notification_center`` service, which holds the unread counter (kept
@@ -20,6 +24,9 @@ export class NotificationMenu extends Component {
     setup() {
         this.center = useService("crm_notification_center");
         this.action = useService("action");
+        this.menu = useService("menu");
+        /** phone-sized screens: a full-width dropdown, as Odoo's systray menus */
+        this.ui = useState(useService("ui"));
         this.dropdown = useDropdownState({
             onClose: () => {
                 this.center.closeList();
@@ -54,6 +61,15 @@ export class NotificationMenu extends Component {
 
     get hasSelection() {
         return this.selectedIds.length > 0;
+    }
+
+    /** As Odoo's systray menus (mail's useDiscussSystray): full width on a phone. */
+    get menuClass() {
+        return `o_crm_notification_dropdown p-0 ${
+            this.ui.isSmall
+                ? "o_crm_notification_dropdown_small o-mail-systrayFullscreenDropdownMenu start-0 w-100 mh-100 d-flex flex-column mt-0 border-0 shadow-lg"
+                : ""
+        }`;
     }
 
     get counterTitle() {
@@ -100,6 +116,7 @@ export class NotificationMenu extends Component {
         }
         await this.withBusy(() => this.center.markRead(ids));
         this.clearSelection();
+        await this.reloadNotificationView();
     }
 
     async onClickMarkAllRead() {
@@ -108,13 +125,35 @@ export class NotificationMenu extends Component {
         }
         await this.withBusy(() => this.center.markAllRead());
         this.clearSelection();
+        await this.reloadNotificationView();
     }
 
-    onClickViewAll() {
+    /**
+     * The notifications open behind the bell (a list, a kanban, a form) show
+     * what was just marked read: reloaded as Odoo's "soft_reload" does,
+     * keeping their search and their page.
+     */
+    async reloadNotificationView() {
+        const controller = this.action.currentController;
+        if (controller?.action?.res_model === NOTIFICATION_MODEL) {
+            await this.action.doAction("soft_reload");
+        }
+    }
+
+    /**
+     * "View all" opens the list in the Notifications app (its menu and its
+     * navbar), as its menu item does, not inside the app the user is in.
+     */
+    async onClickViewAll() {
         this.dropdown.close();
-        this.action.doAction("crm_notifications.crm_notification_action_my", {
-            clearBreadcrumbs: true,
-        });
+        const menu = this.menu.getAll().find((m) => m.xmlid === MY_NOTIFICATIONS_MENU);
+        if (menu) {
+            await this.menu.selectMenu(menu);
+        } else {
+            await this.action.doAction("crm_notifications.crm_notification_action_my", {
+                clearBreadcrumbs: true,
+            });
+        }
     }
 
     async withBusy(callback) {
