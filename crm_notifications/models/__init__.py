@@ -20,3 +20,4 @@ from . import mail_mail
 from . import ir_mail_server
 from . import crm_customer_group
 from . import crm_customer_notification
+from . import mail_message

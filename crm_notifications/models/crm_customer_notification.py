@@ -14,14 +14,18 @@ import logging
 from datetime import timedelta
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, html_sanitize
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.misc import format_datetime
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import recurrence as rec
+from ..tools.sql import insert_unnest
 from ..tools.timezone import get_timezone, utc_to_local
 
 _logger = logging.getLogger(__name__)
@@ -48,6 +52,8 @@ CONTENT_FIELDS = frozenset({
 EDITABLE_STATES = ("draft", "deactivated")
 # rendered for each customer by mail.render.mixin: code for template editors only
 TEMPLATE_FIELDS = ("name", "body")
+# next sends previewed on a recurring notification's form
+PREVIEW_COUNT = 5
 
 
 class CrmCustomerNotification(models.Model):
@@ -114,12 +120,24 @@ class CrmCustomerNotification(models.Model):
     )
     # -- state
     state = fields.Selection(
-        [("draft", "Draft"), ("scheduled", "Scheduled"), ("sent", "Sent"), ("active", "Active"),
+        # in the order of a life: one-off Draft > Scheduled > Sent, recurring
+        # Draft > Active > Sent (its last occurrence sent); the form's
+        # status bar shows the steps of its kind only
+        [("draft", "Draft"), ("scheduled", "Scheduled"), ("active", "Active"), ("sent", "Sent"),
          ("deactivated", "Deactivated")],
         required=True, default="draft", readonly=True, copy=False, tracking=True,
     )
     start_date = fields.Datetime(readonly=True, copy=False, help="First occurrence (UTC).")
     next_date = fields.Datetime("Next Send", readonly=True, copy=False, index=True)
+    # the form's dates are in the reader's timezone; a recurring send keeps
+    # its local time in the notification's: both shown, labelled
+    scheduled_local = fields.Char("Send On, local time", compute="_compute_local_times")
+    next_date_local = fields.Char("Next Send, local time", compute="_compute_local_times")
+    tz_label = fields.Char("Times In", compute="_compute_local_times")
+    next_sends_preview = fields.Text(
+        "Next sends", compute="_compute_next_sends_preview",
+        help="The next sends of a recurring notification, in its timezone.",
+    )
 
     def _compute_render_model(self):
         self.render_model = "res.partner"
@@ -129,6 +147,71 @@ class CrmCustomerNotification(models.Model):
         # directly (a "{{ object.lang }}" template would be a placeholder
         # only template editors may write).
         return {partner.id: partner.lang for partner in self.env["res.partner"].browse(res_ids)}
+
+    @api.depends("name", "kind", "partner_id", "user_id")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """What the customer reads: an individual notification's title
+        rendered for its customer (as the sender renders it); a group's title
+        is a template for many customers, marked as such."""
+        for notification in self:
+            name = notification.name or ""
+            if "{{" not in name:
+                notification.display_name = name
+            elif notification.kind == "individual" and notification.partner_id._origin and notification.user_id:
+                partner = notification.partner_id._origin
+                try:
+                    notification.display_name = notification._crm_render("name", partner.ids)[partner.id]
+                except TemplateRenderError:
+                    notification.display_name = _("Template: %s", name)
+            else:
+                notification.display_name = _("Template: %s", name)
+
+    @api.depends("scheduled_date", "next_date", "tz")
+    @api.depends_context("lang")
+    def _compute_local_times(self):
+        for notification in self:
+            notification.tz_label = _("Times in %s", notification.tz or "UTC")
+            notification.scheduled_local = notification._format_local(notification.scheduled_date)
+            notification.next_date_local = notification._format_local(notification.next_date)
+
+    @api.depends("recurrency", "rrule_type", "until", "tz", "timing", "scheduled_date", "start_date", "next_date",
+                 "state")
+    @api.depends_context("lang")
+    def _compute_next_sends_preview(self):
+        now = fields.Datetime.now()
+        for notification in self:
+            if not notification.recurrency or not notification.rrule_type:
+                notification.next_sends_preview = False
+                continue
+            if notification.state in ("scheduled", "active", "sent"):
+                # under way: from the next send on, as the cron goes
+                start, first = notification.start_date, notification.next_date
+            else:
+                # as Send would schedule it now
+                start = notification.scheduled_date if notification.timing == "scheduled" else now
+                first = start
+            dates = []
+            if start and first:
+                try:
+                    dates = rec.next_occurrences(
+                        notification._crm_recurrence(start), start, notification.tz or "UTC", PREVIEW_COUNT,
+                        after=first - timedelta(microseconds=1))
+                except rec.RecurrenceError as error:
+                    # a form being filled in (an end before the start...)
+                    notification.next_sends_preview = str(error)
+                    continue
+            notification.next_sends_preview = "\n".join(
+                notification._format_local(date, with_tz=False) for date in dates) or _("No send left.")
+
+    def _format_local(self, utc_datetime, with_tz=True):
+        """``utc_datetime`` in the notification's timezone and the reader's
+        language, the timezone named unless ``with_tz`` is False."""
+        if not utc_datetime:
+            return False
+        tz = self.tz or "UTC"
+        local = format_datetime(self.env, utc_datetime, tz=tz, dt_format="EEE yyyy-MM-dd HH:mm")
+        return f"{local} ({tz})" if with_tz else local
 
     @api.depends("kind", "partner_id", "group_id")
     def _compute_recipient_name(self):
@@ -424,7 +507,9 @@ class CrmCustomerNotification(models.Model):
             visible = partners.browse(partners.with_user(self.user_id)._filtered_access("read").ids)
             reachable, reasons = self._split_reachable(visible)
             Delivery = self.env["crm.notification.delivery"].sudo()
-            base = {"res_model": self._name, "res_id": self.id, "res_name": self.name,
+            # the rendered subject for an individual send, "Template: ..." for a
+            # group's; e-mails are named after their rendered subject once sent
+            base = {"res_model": self._name, "res_id": self.id, "res_name": self.display_name,
                     "channel": self.channel, "occurrence_date": occurrence, "company_id": self.company_id.id}
             Delivery._log_skipped(
                 [dict(base, partner_id=pid, reason=reason) for pid, reason in reasons.items()]
@@ -495,6 +580,64 @@ class CrmCustomerNotification(models.Model):
             "auto_delete": True,
         } for delivery in deliveries])
         deliveries._link_sends("mail_id", mails.ids)
+        self._crm_log_on_customers(deliveries, bodies, subjects)
+
+    def _crm_log_on_customers(self, deliveries, bodies, subjects=None):
+        """What each customer of ``deliveries`` received, on the customer's
+        chatter: a note (``mail.mt_note``, internal, by the sender) with the
+        rendered subject and body, the channel, and a link to the delivery,
+        whose state follows the send (queued, sent, failed, bounced...). A
+        note as Odoo logs what it sent without notifying anybody
+        (``_message_log_batch``, the SMS composer's log), not an
+        ``email_outgoing`` message: Odoo's chatter hides those, and the
+        e-mail's own message stays on this notification, where the delivery
+        log recognises its mails (``mail.mail._crm_ours``). The note is linked
+        to its delivery (``crm_delivery_id``): only who may read the delivery
+        reads it (``mail.message`` access, see mail_message.py).
+
+        One INSERT for the chunk (``_message_log_batch`` creates through the
+        ORM, 100 rows per INSERT, and would sanitize again what the render
+        already produced from a sanitized template): the rendered bodies are
+        sanitized here, once, as mail.message's body field would.
+        """
+        if not deliveries:
+            return
+        channel = dict(self._fields["channel"]._description_selection(self.env))[self.channel]
+        author = self.user_id.partner_id
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        message_id = generate_tracking_message_id("crm-customer-notification")
+        now = fields.Datetime.now()
+        rows = {name: [] for name in (
+            "model", "res_id", "subject", "body", "message_type", "subtype_id", "is_internal", "author_id",
+            "email_from", "date", "message_id", "crm_delivery_id")}
+        header = Markup(
+            '<p class="o_crm_sent_header"><b>%(channel)s</b> · %(source)s · '
+            '<a href="/odoo/crm.notification.delivery/%(delivery)s" data-oe-model="crm.notification.delivery" '
+            'data-oe-id="%(delivery)s">%(status)s</a></p>'
+        )
+        for delivery in deliveries:
+            partner_id = delivery.partner_id.id
+            values = {
+                "model": "res.partner", "res_id": partner_id,
+                "subject": subjects[partner_id] if subjects else None,
+                "body": str(header % {
+                    "channel": channel, "source": _("Customer notification"), "delivery": delivery.id,
+                    "status": _("Delivery status"),
+                } + html_sanitize(bodies[partner_id], sanitize_style=True)),
+                "message_type": "notification", "subtype_id": subtype_id, "is_internal": True,
+                "author_id": author.id, "email_from": author.email_formatted or None, "date": now,
+                "message_id": message_id, "crm_delivery_id": delivery.id,
+            }
+            for name, value in values.items():
+                rows[name].append(value)
+        types = {"res_id": "int4", "subtype_id": "int4", "author_id": "int4", "crm_delivery_id": "int4",
+                 "is_internal": "bool", "date": "timestamp", "body": "text"}
+        insert_unnest(self.env, "mail_message", {
+            name: (types.get(name, "varchar"), values) for name, values in rows.items()})
+        if subjects:
+            # the delivery log names what the customer got, not the template
+            deliveries._crm_set_res_names([subjects[delivery.partner_id.id] for delivery in deliveries])
+        deliveries.partner_id.invalidate_recordset(["message_ids"])
 
     def _advance(self, now):
         """Move past the occurrence just completed."""
@@ -502,17 +645,20 @@ class CrmCustomerNotification(models.Model):
         if not self.recurrency:
             self.sudo().write({"next_date": False, "state": "sent"})
             return
-        # weekly on the first send's weekday, monthly on its date, local time
-        local_start = utc_to_local(self.start_date, get_timezone(self.tz))
-        recurrence = rec.Recurrence(
+        dates = rec.next_occurrences(self._crm_recurrence(self.start_date), self.start_date, self.tz or "UTC", 1,
+                                     after=max(now, self.next_date))
+        self.sudo().write({"next_date": dates[0] if dates else False, "state": "active" if dates else "sent"})
+
+    def _crm_recurrence(self, start):
+        """The repetition of sends starting at ``start`` (UTC): weekly on its
+        weekday, monthly on its date, at its local time."""
+        local_start = utc_to_local(start, get_timezone(self.tz))
+        return rec.Recurrence(
             recurrency=True, rrule_type=self.rrule_type, interval=1,
             end_type="end_date" if self.until else "forever", until=self.until or None,
             **({rec.WEEKDAY_FIELDS[local_start.weekday()]: True} if self.rrule_type == "weekly" else {}),
             **({"month_by": "date", "day": local_start.day} if self.rrule_type == "monthly" else {}),
         )
-        dates = rec.next_occurrences(recurrence, self.start_date, self.tz or "UTC", 1,
-                                     after=max(now, self.next_date))
-        self.sudo().write({"next_date": dates[0] if dates else False, "state": "active" if dates else "sent"})
 
     @api.model
     def _get_due_domain(self, now):

@@ -129,6 +129,11 @@ class CrmCustomerReminder(models.Model):
         help="Next occurrence to send (UTC). Empty once the repetition has ended.",
     )
     next_occurrences_preview = fields.Text("Next occurrences", compute="_compute_next_occurrences_preview")
+    # the form's dates are in the reader's timezone, the occurrences keep
+    # their local time in the reminder's: both shown, labelled
+    activation_local = fields.Char("Activation, local time", compute="_compute_local_times")
+    next_date_local = fields.Char("Next Occurrence, local time", compute="_compute_local_times")
+    tz_label = fields.Char("Times In", compute="_compute_local_times")
 
     # ------------------------------------------------------------
     # Computes and constraints
@@ -146,6 +151,16 @@ class CrmCustomerReminder(models.Model):
             reminder.next_occurrences_preview = "\n".join(
                 reminder._format_local(date) for date in dates
             ) or _("No occurrence left.")
+
+    @api.depends("activation_date", "next_date", "tz")
+    @api.depends_context("lang")
+    def _compute_local_times(self):
+        for reminder in self:
+            tz = reminder.tz or "UTC"
+            reminder.tz_label = _("Times in %s", tz)
+            reminder.activation_local = reminder.activation_date and (
+                f"{reminder._format_local(reminder.activation_date)} ({tz})")
+            reminder.next_date_local = reminder.next_date and f"{reminder._format_local(reminder.next_date)} ({tz})"
 
     @api.constrains(*SCHEDULE_FIELDS)
     def _check_recurrence(self):

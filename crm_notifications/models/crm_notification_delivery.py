@@ -127,6 +127,10 @@ class CrmNotificationDelivery(models.Model):
     # sms is not a dependency: the SMS glue links its rows by uuid
     sms_uuid = fields.Char("SMS UUID", groups="base.group_system")
     date = fields.Datetime(default=fields.Datetime.now, required=True)
+    # what the recipient got, as logged on the customer's chatter (customer
+    # notifications): whoever reads the delivery reads its content
+    sent_subject = fields.Char("Subject", compute="_compute_sent_content")
+    sent_body = fields.Html("Content", compute="_compute_sent_content", sanitize=False)
 
     # A second send of the same occurrence to the same recipient on the same
     # channel must be impossible, even when a cron is killed mid-batch and run
@@ -139,6 +143,15 @@ class CrmNotificationDelivery(models.Model):
             "This occurrence was already delivered to this recipient on this channel.",
         ),
     ]
+
+    def _compute_sent_content(self):
+        # the rows of the deliveries the reader may read: their notes too
+        messages = self.env["mail.message"].sudo().search([("crm_delivery_id", "in", self.ids)]).grouped(
+            "crm_delivery_id") if self.ids else {}
+        for delivery in self:
+            message = messages.get(delivery, self.env["mail.message"])[:1]
+            delivery.sent_subject = message.subject
+            delivery.sent_body = message.body
 
     # ------------------------------------------------------------
     # Claiming
@@ -288,6 +301,19 @@ class CrmNotificationDelivery(models.Model):
             column=SQL.identifier(fname), ids=self.ids, send_ids=list(send_ids),
         ))
         self.invalidate_recordset([fname])
+
+    def _crm_set_res_names(self, names):
+        """Name each delivery after what its recipient got (the rendered
+        subject), ``names`` in the order of ``self``, in one statement."""
+        if not self:
+            return
+        self.env.cr.execute(SQL(
+            """UPDATE crm_notification_delivery AS delivery SET res_name = link.name
+                 FROM unnest(%(ids)s::int[], %(names)s::varchar[]) AS link(id, name)
+                WHERE delivery.id = link.id""",
+            ids=self.ids, names=list(names),
+        ))
+        self.invalidate_recordset(["res_name"])
 
     def _source_names(self, values_list):
         """Display names and companies of the sources, read once per model

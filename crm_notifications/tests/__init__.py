@@ -11,6 +11,7 @@ from . import test_ui
 from . import test_ui_phone
 from . import test_customer_reminder
 from . import test_customer_notification
+from . import test_customer_notification_sent
 from . import test_ui_reminder
 from . import test_reminder_email
 from . import test_activity_alerts

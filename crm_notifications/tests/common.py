@@ -568,7 +568,9 @@ class SecurityRpcCase(HttpCase):
         texts = []
         for mail in self.env["mail.mail"].sudo().search([]):
             texts += [mail.subject or "", mail.body_html or "", mail.email_from or ""]
-        for message in self.env["mail.message"].sudo().search([("model", "=", "crm.customer.notification")]):
+        # the mails' own messages, and the notes of what customers got on their chatter
+        for message in self.env["mail.message"].sudo().search([
+                "|", ("model", "=", "crm.customer.notification"), ("crm_delivery_id", "!=", False)]):
             texts += [message.subject or "", str(message.body or "")]
         for notification in self.env["crm.notification"].sudo().search([]):
             texts += [notification.title or "", notification.body or ""]

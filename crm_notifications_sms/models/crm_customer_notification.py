@@ -2,7 +2,7 @@
 from uuid import uuid4
 
 from odoo import _, fields, models
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import SQL, html2plaintext, plaintext2html
 
 
 class CrmCustomerNotification(models.Model):
@@ -53,16 +53,18 @@ class CrmCustomerNotification(models.Model):
         customer in their language (with the sender's rights) and sent as text
         by Odoo's SMS queue."""
         partners = deliveries.partner_id
-        bodies = self._crm_render("body", partners.ids)
+        texts = {pid: html2plaintext(body) for pid, body in self._crm_render("body", partners.ids).items()}
         uuids = [uuid4().hex for _delivery in deliveries]
         self.env["sms.sms"].sudo().create([{
             "number": delivery.partner_id.phone_sanitized,
-            "body": html2plaintext(bodies[delivery.partner_id.id]),
+            "body": texts[delivery.partner_id.id],
             "partner_id": delivery.partner_id.id,
             "uuid": uuid,
             "state": "outgoing",
         } for delivery, uuid in zip(deliveries, uuids, strict=True)])
         deliveries._link_sms(uuids)
+        # the customer's chatter shows the text as sent
+        self._crm_log_on_customers(deliveries, {pid: plaintext2html(text) for pid, text in texts.items()})
         cron = self.env.ref("sms.ir_cron_sms_scheduler_action", raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()

@@ -1,0 +1,62 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""What a customer received, on the customer's chatter, readable by whoever
+may read its delivery only.
+
+A customer notification logs on each customer's chatter the note of what
+was sent (``crm.customer.notification._crm_log_on_customers``), linked to its
+delivery. Odoo lets everybody who reads a contact read its chatter; the
+content of a send is only for who may read its delivery (the delivery log's
+record rules: the sender, "all documents" salespeople, administrators; see
+the README, "Access policy"). So a note linked to a delivery is, on top of
+mail.message's own rules, readable, searchable and writable only by who may
+read that delivery.
+"""
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    crm_delivery_id = fields.Many2one(
+        "crm.notification.delivery", string="Delivery", index="btree_not_null", ondelete="cascade",
+        readonly=True, help="The delivery whose content this note shows: readable by who may read the delivery.",
+    )
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        query = super()._search(domain, offset=offset, limit=limit, order=order)
+        if self.env.is_superuser():
+            return query
+        # mail's _search hands back its checked result (a Query of ids) to
+        # users: filtered here by id, one indexed query on that page only.
+        # A domain on crm_delivery_id would make PostgreSQL read every
+        # delivery the user may read for each chatter shown.
+        messages = self.browse(query.get_result_ids())
+        forbidden = messages._crm_forbidden_by_delivery()
+        return (messages - forbidden)._as_query(bool(order)) if forbidden else query
+
+    def _get_forbidden_access(self, operation):
+        forbidden = super()._get_forbidden_access(operation)
+        if self.env.is_superuser():
+            return forbidden
+        return forbidden | (self - forbidden)._crm_forbidden_by_delivery()
+
+    def _crm_forbidden_by_delivery(self):
+        """The messages of ``self`` linked to a delivery the current user
+        may not read."""
+        ids = [mid for mid in self.ids if isinstance(mid, int)]
+        if not ids:
+            return self.browse()
+        self.flush_model(["crm_delivery_id"])
+        rows = self.env.execute_query(SQL(
+            "SELECT id, crm_delivery_id FROM mail_message WHERE id = ANY(%s) AND crm_delivery_id IS NOT NULL", ids,
+        ))
+        if not rows:
+            return self.browse()
+        Delivery = self.env["crm.notification.delivery"]
+        readable = set(
+            Delivery.browse({delivery_id for _mid, delivery_id in rows})._filtered_access("read").ids
+        ) if Delivery.has_access("read") else set()
+        return self.browse(mid for mid, delivery_id in rows if delivery_id not in readable)
