@@ -46,6 +46,15 @@ class TestCustomerNotificationSms(CustomerNotificationCase, SMSCase):
             self.sms_bad: "Invalid phone number: 12",
             self.sms_out: "Opted out (phone blacklist)",
         })
+        # what each reached customer got is on their chatter, linked to its delivery
+        note = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", self.sms_ok.id),
+                                                ("crm_delivery_id", "!=", False)])
+        self.assertEqual(note.crm_delivery_id, sent.filtered(lambda d: d.partner_id == self.sms_ok))
+        self.assertIn("SMS", note.body)
+        self.assertIn("Hi Lea, your parcel left.", note.body)
+        self.assertFalse(self.env["mail.message"].search([("model", "=", "res.partner"),
+                                                          ("res_id", "=", self.sms_none.id),
+                                                          ("crm_delivery_id", "!=", False)]))
         with self.mockSMSGateway():
             sms.send()
         self.assertEqual(set(sms.exists().mapped("state")) - {"sent", "pending"}, set())
