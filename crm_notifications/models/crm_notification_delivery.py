@@ -33,7 +33,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, email_normalize, html_sanitize, plaintext2html
 
 from ..tools.sql import insert_unnest
 
@@ -145,13 +145,22 @@ class CrmNotificationDelivery(models.Model):
     ]
 
     def _compute_sent_content(self):
-        # the rows of the deliveries the reader may read: their notes too
+        """What the recipient got, for whoever reads the delivery: a customer
+        notification's note on the customer's chatter; a reminder's e-mail
+        (kept) or in-app notification, while they exist."""
         messages = self.env["mail.message"].sudo().search([("crm_delivery_id", "in", self.ids)]).grouped(
             "crm_delivery_id") if self.ids else {}
         for delivery in self:
             message = messages.get(delivery, self.env["mail.message"])[:1]
-            delivery.sent_subject = message.subject
-            delivery.sent_body = message.body
+            subject, body = message.subject, message.body
+            source = delivery.sudo()
+            if not message and source.reminder_id:
+                if source.mail_id:
+                    subject, body = source.mail_id.subject, html_sanitize(source.mail_id.body_html)
+                elif source.notification_id:
+                    subject, body = source.notification_id.title, plaintext2html(source.notification_id.body or "")
+            delivery.sent_subject = subject
+            delivery.sent_body = body
 
     # ------------------------------------------------------------
     # Claiming

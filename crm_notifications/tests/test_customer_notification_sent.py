@@ -212,3 +212,16 @@ class TestReminderTimes(CustomerReminderCase):
         self.assertFalse(offered.filtered(lambda p: p.sudo().crm_area_id != self.north))
         offered = self.env["res.partner"].with_user(self.rem_admin).search(domain)
         self.assertLessEqual(self.customer_north | self.customer_south, offered)
+
+    def test_reminder_sent_content_on_delivery(self):
+        """What a reminder's receivers got is reachable from its deliveries,
+        by whoever may read them (the area's supervisor)."""
+        with freeze_time("2027-01-01 00:00:00"):
+            reminder = self.make(channel="inapp", message="Call Jana about the renewal")
+        with freeze_time("2027-01-04 08:01:00"):
+            self.run_cron()
+        delivery = self.deliveries(reminder).filtered(lambda d: d.user_id == self.sup_north)
+        delivery = delivery.with_user(self.sup_north)
+        self.assertEqual(delivery.sent_subject, "Reminder: Renew the contract (Nordic Wood)")
+        self.assertIn("Call Jana about the renewal", delivery.sent_body)
+        self.assertFalse(self.deliveries(reminder).with_user(self.sup_south)._filtered_access("read"))
