@@ -133,6 +133,18 @@ class TestSecuritySentRpc(SecurityRpcCase):
         _result, fault = self.xmlrpc(self.sal, "mail.message", "read", note_sal2.ids, ["body"])
         self.assertIn("security restrictions", fault or "")
 
+    def test_notification_type_is_a_label(self):
+        """A notification's "Type" is the model's name, read by its
+        recipient, not a link to ir.model."""
+        notification = self.d_to_sup_b.notification_id
+        self.login(self.sup_b)
+        rows = self.ok(self.call("crm.notification", "read", notification.ids, ["res_model_name"]))
+        self.assertEqual(rows[0]["res_model_name"], "Customer Reminder")
+        views = self.ok(self.call("crm.notification", "get_views", [[False, "list"], [False, "form"]]))
+        for view in views["views"].values():
+            self.assertNotIn('name="res_model_id"', view["arch"])
+            self.assertIn('name="res_model_name"', view["arch"])
+
     def test_reminder_customer_domain(self):
         """The reminder's customer field offers a supervisor the customers
         of their areas only, an administrator all."""
