@@ -50,6 +50,7 @@
     "demo": [
         "demo/crm_notification_demo.xml",
         "demo/crm_customer_reminder_demo.xml",
+        "demo/crm_customer_group_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -9,6 +9,7 @@ from . import test_notification_delivery
 from . import test_delivery_outcome
 from . import test_ui
 from . import test_ui_phone
+from . import test_ui_screens
 from . import test_customer_reminder
 from . import test_customer_notification
 from . import test_customer_notification_sent
