@@ -12,7 +12,8 @@ mail.message's own rules, readable, searchable and writable only by who may
 read that delivery.
 """
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 
@@ -23,6 +24,17 @@ class MailMessage(models.Model):
         "crm.notification.delivery", string="Delivery", index="btree_not_null", ondelete="cascade",
         readonly=True, help="The delivery whose content this note shows: readable by who may read the delivery.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(vals.get("crm_delivery_id") for vals in vals_list):
+            raise AccessError(_("Delivery: only the sending of a customer notification links a note to it."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "crm_delivery_id" in vals and not self.env.su:
+            raise AccessError(_("Delivery: only the sending of a customer notification links a note to it."))
+        return super().write(vals)
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):

@@ -132,6 +132,14 @@ class TestSecuritySentRpc(SecurityRpcCase):
         # nor by XML-RPC
         _result, fault = self.xmlrpc(self.sal, "mail.message", "read", note_sal2.ids, ["body"])
         self.assertIn("security restrictions", fault or "")
+        # and nobody links a note of their own to a delivery
+        self.login(self.sal)
+        self.assert_refused(self.call("mail.message", "create", {
+            "model": "res.partner", "res_id": self.ana.id, "body": "Fake", "crm_delivery_id": self.d_sal.id}),
+            names=["Delivery"])
+        self.login(self.salall)
+        self.assert_refused(self.call("mail.message", "write", note_sal.ids, {"crm_delivery_id": self.d_sal2.id}),
+                            names=["Delivery"])
 
     def test_notification_type_is_a_label(self):
         """A notification's "Type" is the model's name, read by its
