@@ -6,6 +6,7 @@ Marking read answers with the new counter (the bell reloads its list): these
 tours do not need the bus, unlike the live tour of test_ui.py.
 """
 
+from contextlib import contextmanager
 from unittest.mock import patch
 
 from markupsafe import Markup
@@ -19,6 +20,24 @@ USER_B = "crm_notif_phone_b"
 LONG_LEAD_NAME = "Tour: 40 height-adjustable standing desks with cable trays for the Antwerp office"
 MESSAGE_LEAD_NAME = "Tour: 8 meeting chairs"
 MESSAGE_SNIPPET = "Can you call the customer back about the delivery date?"
+
+
+@contextmanager
+def phone_viewport(case):
+    """The tours of ``case`` run at its ``browser_size``: headless Chromium
+    makes no window narrower than 500 px, so the page's viewport is set to
+    the phone's size, as Chromium's device toolbar does."""
+    width, height = (int(size) for size in case.browser_size.replace("x", ",").split(","))
+    navigate_to = ChromeBrowser.navigate_to
+
+    def navigate_as_phone(browser, url, wait_stop=False):
+        browser._websocket_request("Emulation.setDeviceMetricsOverride", params={
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True,
+        })
+        return navigate_to(browser, url, wait_stop=wait_stop)
+
+    with patch.object(ChromeBrowser, "navigate_to", navigate_as_phone):
+        yield
 
 
 class _BellTourCase(HttpCase):
@@ -61,18 +80,7 @@ class TestNotificationBellPhoneUi(_BellTourCase):
     touch_enabled = True
 
     def test_bell_phone(self):
-        # headless Chromium makes no window narrower than 500 px: the page's
-        # viewport is set to the phone's size, as its device toolbar does
-        navigate_to = ChromeBrowser.navigate_to
-
-        def navigate_as_phone(browser, url, wait_stop=False):
-            width, height = (int(size) for size in self.browser_size.replace("x", ",").split(","))
-            browser._websocket_request("Emulation.setDeviceMetricsOverride", params={
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True,
-            })
-            return navigate_to(browser, url, wait_stop=wait_stop)
-
-        with patch.object(ChromeBrowser, "navigate_to", navigate_as_phone):
+        with phone_viewport(self):
             self.start_tour("/odoo", "crm_notifications_bell_phone", login=USER_B)
         self._assert_all_read()
 

@@ -7,12 +7,12 @@ a port. The customer groups' empty-state help and demo group are checked here.
 """
 
 from datetime import datetime
-from unittest.mock import patch
 
 from markupsafe import Markup
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
+
+from .test_ui_phone import phone_viewport
 
 # Must match crm_notifications/static/tests/tours/screens_tour.js
 REMINDER_NAME = "Tour: renew the maintenance contract of the Antwerp showroom"
@@ -55,17 +55,7 @@ class TestScreensPhoneUi(_ScreensCase):
     touch_enabled = True
 
     def test_screens_phone(self):
-        # headless Chromium makes no window narrower than 500 px: the page's
-        # viewport is set to the phone's size, as its device toolbar does
-        navigate_to = ChromeBrowser.navigate_to
-
-        def navigate_as_phone(browser, url, wait_stop=False):
-            browser._websocket_request("Emulation.setDeviceMetricsOverride", params={
-                "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True,
-            })
-            return navigate_to(browser, url, wait_stop=wait_stop)
-
-        with patch.object(ChromeBrowser, "navigate_to", navigate_as_phone):
+        with phone_viewport(self):
             self.start_tour("/odoo", "crm_notifications_screens_phone", login="admin")
 
 
