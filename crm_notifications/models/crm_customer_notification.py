@@ -610,20 +610,28 @@ class CrmCustomerNotification(models.Model):
         rows = {name: [] for name in (
             "model", "res_id", "subject", "body", "message_type", "subtype_id", "is_internal", "author_id",
             "email_from", "date", "message_id", "crm_delivery_id")}
+        # Odoo's chatter does not show a note's subject: the header says it
         header = Markup(
-            '<p class="o_crm_sent_header"><b>%(channel)s</b> · %(source)s · '
+            '<p class="o_crm_sent_header"><b>%(channel)s</b> · '
+            '<a href="/odoo/crm.customer.notification/%(source_id)s" data-oe-model="crm.customer.notification" '
+            'data-oe-id="%(source_id)s">%(source)s</a> · '
             '<a href="/odoo/crm.notification.delivery/%(delivery)s" data-oe-model="crm.notification.delivery" '
             'data-oe-id="%(delivery)s">%(status)s</a></p>'
         )
+        subject_line = Markup("<p><b>%(label)s</b> %(subject)s</p>")
         for delivery in deliveries:
             partner_id = delivery.partner_id.id
+            subject = subjects[partner_id] if subjects else None
+            body = header % {
+                "channel": channel, "source_id": self.id, "source": _("Customer notification"),
+                "delivery": delivery.id, "status": _("Delivery status"),
+            }
+            if subject:
+                # escaped: a rendered title is text
+                body += subject_line % {"label": _("Subject:"), "subject": str(subject)}
             values = {
-                "model": "res.partner", "res_id": partner_id,
-                "subject": subjects[partner_id] if subjects else None,
-                "body": str(header % {
-                    "channel": channel, "source": _("Customer notification"), "delivery": delivery.id,
-                    "status": _("Delivery status"),
-                } + html_sanitize(bodies[partner_id], sanitize_style=True)),
+                "model": "res.partner", "res_id": partner_id, "subject": subject,
+                "body": str(body + html_sanitize(bodies[partner_id], sanitize_style=True)),
                 "message_type": "notification", "subtype_id": subtype_id, "is_internal": True,
                 "author_id": author.id, "email_from": author.email_formatted or None, "date": now,
                 "message_id": message_id, "crm_delivery_id": delivery.id,

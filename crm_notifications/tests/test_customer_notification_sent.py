@@ -35,6 +35,9 @@ class TestCustomerNotificationSent(CustomerNotificationCase):
         self.assertIn("Dear Ana Lopes, your order shipped.", note.body)
         self.assertIn(f'data-oe-model="crm.notification.delivery" data-oe-id="{delivery.id}"', note.body)
         self.assertIn("E-mail", note.body)
+        # the chatter shows no subject: the note says it
+        self.assertIn("<b>Subject:</b> Hello Ana Lopes", note.body)
+        self.assertIn(f'data-oe-model="crm.customer.notification" data-oe-id="{notification.id}"', note.body)
         self.assertEqual(note.author_id, self.user_a.partner_id)
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual((note.message_type, note.is_internal), ("notification", True))
