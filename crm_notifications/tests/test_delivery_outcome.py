@@ -153,6 +153,17 @@ class TestDeliveryOutcome(ReminderEmailCase):
         self.assertEqual(set((deliveries - cut).mapped("state")), {"sent"})
         self.assert_received_once(deliveries)
 
+    def test_mails_deleted_meanwhile_are_not_read(self):
+        """Another process sent and deleted a mail of the batch (auto_delete)
+        after the queue read it: the addon's filter does not fail the batch
+        on it."""
+        _reminder, deliveries = self.make_due(message="Call Jana about the renewal")
+        mails = deliveries.mail_id
+        gone = mails[0]
+        self.env.cr.execute("DELETE FROM mail_mail WHERE id = %s", [gone.id])
+        self.env.invalidate_all()
+        self.assertEqual(mails._crm_ours(), mails - gone)
+
     def test_bounce(self):
         """Odoo's bounce handling finds the delivery by its Message-Id, even
         once the mail itself is gone."""
