@@ -35,7 +35,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.tools import SQL, email_normalize, html_sanitize, plaintext2html
 
-from ..tools.sql import insert_unnest
+from ..tools.sql import insert_unnest, update_unnest
 
 _logger = logging.getLogger(__name__)
 
@@ -301,28 +301,12 @@ class CrmNotificationDelivery(models.Model):
         ``send_ids`` in the order of ``self``, in one statement."""
         if fname not in ("mail_id", "notification_id"):
             raise ValueError(f"Not a send link: {fname!r}")
-        if not self:
-            return
-        self.env.cr.execute(SQL(
-            """UPDATE crm_notification_delivery AS delivery SET %(column)s = link.send_id
-                 FROM unnest(%(ids)s::int[], %(send_ids)s::int[]) AS link(id, send_id)
-                WHERE delivery.id = link.id""",
-            column=SQL.identifier(fname), ids=self.ids, send_ids=list(send_ids),
-        ))
-        self.invalidate_recordset([fname])
+        update_unnest(self, fname, "int", send_ids)
 
     def _crm_set_res_names(self, names):
         """Name each delivery after what its recipient got (the rendered
         subject), ``names`` in the order of ``self``, in one statement."""
-        if not self:
-            return
-        self.env.cr.execute(SQL(
-            """UPDATE crm_notification_delivery AS delivery SET res_name = link.name
-                 FROM unnest(%(ids)s::int[], %(names)s::varchar[]) AS link(id, name)
-                WHERE delivery.id = link.id""",
-            ids=self.ids, names=list(names),
-        ))
-        self.invalidate_recordset(["res_name"])
+        update_unnest(self, "res_name", "varchar", names)
 
     def _source_names(self, values_list):
         """Display names and companies of the sources, read once per model

@@ -47,3 +47,26 @@ def insert_unnest(env, table, columns, conflict_key=None):
         log_exceptions=not conflict_key,
     )
     return [row[0] for row in env.cr.fetchall()]
+
+
+def update_unnest(records, column, sql_type, values):
+    """Set ``column`` of each of ``records`` to the value at its position
+    in ``values``, in one ``UPDATE ... FROM unnest()`` statement, and
+    invalidate the field: the logs link their rows to what was sent (a mail,
+    an SMS, a rendered name) a chunk at a time, not a write per row.
+
+    :param records: a recordset of the table to update
+    :param str column: column (and field) name
+    :param str sql_type: its PostgreSQL type (``int``, ``varchar``)
+    :param values: the values, in the order of ``records``
+    """
+    if not records:
+        return
+    records.env.cr.execute(SQL(
+        """UPDATE %(table)s AS target SET %(column)s = link.value
+             FROM unnest(%(ids)s::int[], %(values)s::%(type)s[]) AS link(id, value)
+            WHERE target.id = link.id""",
+        table=SQL.identifier(records._table), column=SQL.identifier(column),
+        ids=records.ids, values=list(values), type=SQL(sql_type),
+    ))
+    records.invalidate_recordset([column])

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, models
-from odoo.tools import SQL
+
+from odoo.addons.crm_notifications.tools.sql import update_unnest
 
 
 class CrmNotificationDelivery(models.Model):
@@ -10,15 +11,7 @@ class CrmNotificationDelivery(models.Model):
         """Link each delivery to its ``sms.sms`` by UUID, ``uuids`` in the
         order of ``self``, in one statement (the SMS counterpart of
         ``_link_sends``: ``sms_uuid`` is a varchar, not a many2one)."""
-        if not self:
-            return
-        self.env.cr.execute(SQL(
-            """UPDATE crm_notification_delivery AS delivery SET sms_uuid = link.sms_uuid
-                 FROM unnest(%(ids)s::int[], %(uuids)s::varchar[]) AS link(id, sms_uuid)
-                WHERE delivery.id = link.id""",
-            ids=self.ids, uuids=list(uuids),
-        ))
-        self.invalidate_recordset(["sms_uuid"])
+        update_unnest(self, "sms_uuid", "varchar", uuids)
 
     def _update_from_sms(self, sms_records):
         """Report the outcome of sent ``sms.sms`` on their deliveries: SMS in
