@@ -97,10 +97,14 @@ class TestSecurityRpc2(SecurityRpcCase):
         reads) due today: its reminder e-mail goes out through the real cron
         and mail queue. Returns (activity, e-mail delivery)."""
         target = target or self.ana
+        # due today in the assignee's timezone, reminded up to 48 hours
+        # before: due now whatever the hour of the run (24 hours would miss
+        # it in the hour before midnight of a timezone behind the admin's)
+        assignee.company_id.sudo().crm_activity_reminder_hours = 48
         activity = self.env["mail.activity"].create({
             "res_model_id": self.env["ir.model"]._get_id(target._name), "res_id": target.id,
             "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id, "summary": summary,
-            "date_deadline": fields.Date.context_today(self.env.user), "user_id": assignee.id,
+            "date_deadline": fields.Date.context_today(assignee), "user_id": assignee.id,
         })
         self.env.flush_all()
         self.env["mail.activity"]._cron_send_activity_alerts()
