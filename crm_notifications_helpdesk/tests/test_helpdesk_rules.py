@@ -4,7 +4,7 @@ from markupsafe import Markup
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.crm_notifications.tests.glue_common import GlueRuleCase
+from odoo.addons.crm_notifications.tests.common import GlueRuleCase
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import tagged
 
-from odoo.addons.crm_notifications.tests.glue_common import GlueRuleCase
+from odoo.addons.crm_notifications.tests.common import GlueRuleCase
 
 
 @tagged("post_install", "-at_install")
