@@ -39,7 +39,7 @@ class MailMessage(models.Model):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
         query = super()._search(domain, offset=offset, limit=limit, order=order)
-        if self.env.is_superuser():
+        if self.env.is_superuser() or self._crm_domain_excludes_partners(domain):
             return query
         # mail's _search hands back its checked result (a Query of ids) to
         # users: filtered here by id, one indexed query on that page only.
@@ -48,6 +48,23 @@ class MailMessage(models.Model):
         messages = self.browse(query.get_result_ids())
         forbidden = messages._crm_forbidden_by_delivery()
         return (messages - forbidden)._as_query(bool(order)) if forbidden else query
+
+    @api.model
+    def _crm_domain_excludes_partners(self, domain):
+        """Whether ``domain`` only matches messages of other models than
+        res.partner, where no note of what was sent is (the chatter of a
+        lead, a task...): a top-level ``model`` condition naming other
+        models, in a domain without OR or NOT. Their search costs nothing
+        more."""
+        if any(isinstance(term, str) for term in domain or ()):
+            return False
+        for term in domain or ():
+            if isinstance(term, (list, tuple)) and len(term) == 3 and term[0] == "model":
+                if term[1] == "=" and term[2] != "res.partner":
+                    return True
+                if term[1] == "in" and isinstance(term[2], (list, tuple)) and "res.partner" not in term[2]:
+                    return True
+        return False
 
     def _get_forbidden_access(self, operation):
         forbidden = super()._get_forbidden_access(operation)

@@ -79,6 +79,33 @@ class TestCustomerNotificationSent(CustomerNotificationCase):
         self.assertEqual(names[self.ana], "Hello Ana Lopes")
         self.assertEqual(names[self.no_mail], "Template: Hello {{ object.name }}")
 
+    def test_other_chatters_searched_as_before(self):
+        """The delivery check only runs on searches that may find a
+        customer's note: a lead's chatter is searched as without the addon."""
+        Message = self.env["mail.message"].with_user(self.user_b)
+        self.assertTrue(Message._crm_domain_excludes_partners([("model", "=", "crm.lead"), ("res_id", "=", 1)]))
+        self.assertTrue(Message._crm_domain_excludes_partners([("res_id", "=", 1), ("model", "in", ["crm.lead"])]))
+        self.assertFalse(Message._crm_domain_excludes_partners([("model", "=", "res.partner"), ("res_id", "=", 1)]))
+        self.assertFalse(Message._crm_domain_excludes_partners(
+            ["|", ("model", "=", "crm.lead"), ("model", "=", "res.partner")]))
+        self.assertFalse(Message._crm_domain_excludes_partners([("needaction", "=", True)]))
+        self.assertFalse(Message._crm_domain_excludes_partners([]))
+        lead = self.env["crm.lead"].create({"name": "Chatter", "user_id": self.user_b.id})
+        lead.message_post(body="Hello", message_type="comment")
+        MailMessage = type(self.env["mail.message"])
+        original = MailMessage._crm_forbidden_by_delivery
+        checked = []
+
+        def check(messages):
+            checked.append(messages._ids)
+            return original(messages)
+
+        with patch.object(MailMessage, "_crm_forbidden_by_delivery", check):
+            self.assertTrue(Message.search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)]))
+            self.assertFalse(checked, "a lead's chatter: no delivery check")
+            Message.search([("model", "=", "res.partner"), ("res_id", "=", self.ana.id)])
+            self.assertTrue(checked, "a customer's chatter: the delivery check runs")
+
     def test_display_name_in_form_and_list(self):
         """The breadcrumb and the list show the rendered title of an
         individual notification, a marked template for a group's."""
