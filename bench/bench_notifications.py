@@ -473,9 +473,11 @@ def explain(query):
     return [row[0] for row in cr.fetchall()]
 
 
+# the query of crm.notification._read_unread_counts, as written there (its
+# predicate is the partial index's)
 plan_crm = explain(SQL(
     """SELECT user_id, COUNT(*) FROM crm_notification
-        WHERE user_id = ANY(%s) AND is_read IS NOT TRUE
+        WHERE user_id = ANY(%s) AND (is_read IS NULL OR is_read = FALSE)
      GROUP BY user_id""", [target.id]))
 plan_mail = explain(SQL(
     """SELECT count(*) as needaction_count
