@@ -22,3 +22,4 @@ from . import test_ui_customer_notification
 from . import test_access_matrix
 from . import test_tools_doctests
 from . import test_js_units
+from . import test_translations
