@@ -3,7 +3,7 @@
     "name": "CRM Notifications",
     "summary": "Notification center with a live systray bell, customer reminders, "
     "customer notifications and activity alerts",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "crm_notifications developers",
@@ -37,6 +37,8 @@
         "data/mail_templates.xml",
         "views/crm_notification_views.xml",
         "views/crm_notification_rule_views.xml",
+        "views/crm_notification_preference_views.xml",
+        "views/res_users_views.xml",
         "views/crm_notification_delivery_views.xml",
         "views/crm_customer_reminder_views.xml",
         "views/crm_customer_notification_views.xml",

@@ -1,6 +1,7 @@
 from . import crm_validated_mixin
 from . import crm_delivery_source_mixin
 from . import models
+from . import crm_notification_preference
 from . import crm_notification
 from . import crm_notification_delivery
 from . import crm_notification_send_attempt

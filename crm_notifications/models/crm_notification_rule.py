@@ -6,6 +6,11 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import safe_eval
 
+from .crm_notification_preference import MODES
+
+# a cap above this is no cap: the overflow summary lists the records by id
+MAX_CAP_PER_DAY = 100_000
+
 
 class RuleSpec(NamedTuple):
     """What the hot path needs of an active rule, cached per model (see
@@ -21,6 +26,9 @@ class RuleSpec(NamedTuple):
     domain: str  # the "Apply On" domain as written ("" for none)
     hooked: bool  # assignment detected by a host hook (mail.activity.action_notify)
     sequence: int = 10  # the first rule by sequence writes a notification
+    default_mode: str = "inapp"  # where a user has no preference
+    locked: bool = False  # users cannot turn it off
+    cap_per_day: int = 0  # notifications per user and day before the overflow summary (0: none)
 
     def filter(self, records):
         """The records matching the rule's "Apply On" domain, in memory."""
@@ -93,6 +101,25 @@ class CrmNotificationRule(models.Model):
         help="Odoo sends its own 'You have been assigned' message for activities, tasks and "
         "tracked responsible fields. Untick to let this in-app notification replace it.",
     )
+    default_mode = fields.Selection(
+        MODES,
+        string="Default Delivery",
+        required=True,
+        default="inapp",
+        help="How users hear of this rule unless they chose otherwise in their preferences: "
+        "off, in-app, in-app and an e-mail at once, or in-app and the daily digest.",
+    )
+    is_locked = fields.Boolean(
+        "Locked",
+        help="Users cannot turn this rule off in their preferences nor mute it from a notification.",
+    )
+    cap_per_day = fields.Integer(
+        "Daily Cap",
+        default=0,
+        help="At most this many notifications of this rule per user and day (in the user's timezone); "
+        "past it, a single summary says how many more there were and opens them. 0: no cap.",
+    )
+    preference_ids = fields.One2many("crm.notification.preference", "rule_id", string="User Preferences")
     notification_count = fields.Integer(compute="_compute_notification_count")
 
     @api.depends("model_id")
@@ -124,6 +151,15 @@ class CrmNotificationRule(models.Model):
                     self.env[rule.model].search_count(safe_eval(rule.filter_domain), limit=1)
                 except Exception as exc:
                     raise ValidationError(_("Apply On: invalid domain (%s).", exc)) from exc
+
+    @api.constrains("cap_per_day", "default_mode", "is_locked")
+    def _check_cap_and_mode(self):
+        for rule in self:
+            if not 0 <= rule.cap_per_day <= MAX_CAP_PER_DAY:
+                raise ValidationError(_("Daily Cap: between 0 (no cap) and %(max)s notifications per user and day.",
+                                        max=MAX_CAP_PER_DAY))
+            if rule.is_locked and rule.default_mode == "off":
+                raise ValidationError(_("Default Delivery: a locked rule cannot be off by default."))
 
     @api.onchange("model_id")
     def _onchange_model_id(self):
@@ -232,6 +268,9 @@ class CrmNotificationRule(models.Model):
                 domain=rule.filter_domain or "",
                 hooked=rule.trigger == "assign" and field.name in host_fields,
                 sequence=rule.sequence,
+                default_mode=rule.default_mode,
+                locked=rule.is_locked,
+                cap_per_day=rule.cap_per_day,
             ))
         return {model: tuple(specs) for model, specs in result.items()}
 

@@ -115,7 +115,42 @@ class MailActivity(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._crm_check_alert_fields(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if "active" in vals and not vals["active"]:
+            # done (kept as archived): its notifications resolve
+            self.env["crm.notification"]._queue_resolve([(self._name, res_id, 0) for res_id in self.ids])
+        return res
+
+    def _crm_notification_causes_gone(self):
+        # the alerts' notifications are caused by the activity too, with or
+        # without an activity rule
+        return [(self._name, res_id, 0) for res_id in self.ids]
+
+    @api.model
+    def _crm_alerts_cancel_queued(self, activity_ids):
+        """The alert e-mails of these (done, deleted) activities still in the
+        mail queue are cancelled, their deliveries skipped. Mails the queue
+        is sending at this moment (locked) go out."""
+        Delivery = self.env["crm.notification.delivery"].sudo()
+        deliveries = Delivery.search([
+            ("res_model", "=", self._name), ("res_id", "in", list(activity_ids)),
+            ("channel", "=", "email"), ("state", "=", "queued"), ("mail_id", "!=", False),
+        ])
+        if not deliveries:
+            return
+        self.env["mail.mail"].flush_model(["state"])
+        self.env.cr.execute(SQL(
+            """SELECT id FROM mail_mail WHERE id = ANY(%s) AND state = 'outgoing'
+                 FOR NO KEY UPDATE SKIP LOCKED""", deliveries.mail_id.ids,
+        ))
+        mails = self.env["mail.mail"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        if not mails:
+            return
+        mails.write({"state": "cancel"})
+        deliveries.filtered(lambda delivery: delivery.mail_id in mails).write({
+            "state": "skipped",
+            "reason": _("The activity was done or deleted before its alert went out."),
+        })
 
     @api.model
     def _crm_check_alert_fields(self, vals):
@@ -142,7 +177,7 @@ class MailActivity(models.Model):
         for rule in rules:
             activities = rule.filter(self)
             entries += [
-                QueuedEvent(rule.id, "assigned", self._name, activity.id, activity.user_id.id)
+                QueuedEvent(rule.id, "assigned", self._name, activity.id, activity.user_id.id, role=rule.field)
                 for activity in activities
             ]
             if not rule.keep_odoo_email:
@@ -408,7 +443,7 @@ class MailActivity(models.Model):
             rows.append({
                 "user_id": delivery.user_id.id, "res_model": activity.res_model, "res_id": activity.res_id,
                 "res_name": activity.res_name, "event": event, "rule_id": None, "message_id": None,
-                "author_id": None, "body": text,
+                "author_id": None, "body": text, "source": (self._name, activity.id),
             })
             titles.append(subject)
         notifications = Notification._insert_rows(rows, titles)

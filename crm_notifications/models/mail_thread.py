@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, models
 
-from .crm_notification import QueuedEvent
+from .crm_notification import ROLE_TEAM, QueuedEvent
 
 
 class MailThread(models.AbstractModel):
@@ -45,11 +45,13 @@ class MailThread(models.AbstractModel):
             users_by_record = Rule._users_of(records, rule.field, rule.comodel)
             for record in records:
                 user_ids = users_by_record[record.id]
+                team_ids = set()
                 if to_team and rule.team_path:
-                    user_ids |= set(record.sudo().mapped(rule.team_path).ids)
+                    team_ids = set(record.sudo().mapped(rule.team_path).ids) - user_ids
                 entries += [
-                    QueuedEvent(rule.id, event, self._name, record.id, user_id, message.id, body)
-                    for user_id in user_ids - authors
+                    QueuedEvent(rule.id, event, self._name, record.id, user_id, message.id, body,
+                                role=rule.field if user_id in user_ids else ROLE_TEAM)
+                    for user_id in (user_ids | team_ids) - authors
                 ]
         self.env["crm.notification"]._queue(entries)
 

@@ -30,17 +30,38 @@ class Base(models.AbstractModel):
         return records
 
     def write(self, vals):
-        rules = self._crm_notification_rules(("assign",), vals)
+        # every rule on a written user field: a user taken off a record no
+        # longer needs its unread notifications (resolved); new users of
+        # "assign" rules are notified (those of hooked fields by their host)
+        rules = self._crm_notification_rules(("assign", "create", "message"), vals, hooked=True)
         if not rules:
             return super().write(vals)
         Rule = self.env["crm.notification.rule"]
         # users held before the write: a user already there is not re-notified
         previous = {}
         for rule in rules:
-            if rule.field not in previous:
-                previous[rule.field] = Rule._users_of(self, rule.field, rule.comodel)
+            if (rule.field, rule.comodel) not in previous:
+                previous[rule.field, rule.comodel] = Rule._users_of(self, rule.field, rule.comodel)
         res = super().write(vals)
-        self._crm_notification_detect(rules, previous)
+        detected = tuple(rule for rule in rules if rule.trigger == "assign" and not rule.hooked)
+        if detected:
+            self._crm_notification_detect(detected, {rule.field: previous[rule.field, rule.comodel]
+                                                     for rule in detected})
+        causes = []
+        for (fname, comodel), before in previous.items():
+            after = Rule._users_of(self, fname, comodel)
+            causes += [
+                (self._name, res_id, user_id)
+                for res_id, user_ids in before.items() for user_id in user_ids - after.get(res_id, set())
+            ]
+        self.env["crm.notification"]._queue_resolve(causes)
+        return res
+
+    def unlink(self):
+        # a deleted record resolves the unread notifications it caused
+        causes = self._crm_notification_causes_gone()
+        res = super().unlink()
+        self.env["crm.notification"]._queue_resolve(causes)
         return res
 
     # ------------------------------------------------------------
@@ -59,16 +80,27 @@ class Base(models.AbstractModel):
             and "crm.notification.rule" in self.env.registry
         )
 
-    def _crm_notification_rules(self, triggers, vals=None):
+    def _crm_notification_rules(self, triggers, vals=None, hooked=False):
         """Active rules of this model with one of ``triggers`` whose user
-        field is in ``vals`` (when given), as ``RuleSpec`` of ``_get_model_rules``."""
+        field is in ``vals`` (when given), as ``RuleSpec`` of ``_get_model_rules``;
+        rules detected by a host hook only when ``hooked``."""
         if not self or not self._crm_notification_enabled():
             return ()
         rules = self.env["crm.notification.rule"]._get_model_rules(self._name)
         return tuple(
             rule for rule in rules
-            if rule.trigger in triggers and not rule.hooked and (vals is None or rule.field in vals)
+            if rule.trigger in triggers and (hooked or not rule.hooked) and (vals is None or rule.field in vals)
         )
+
+    def _crm_notification_causes_gone(self):
+        """What deleting these records resolves: the unread notifications
+        they caused, for every user, when their model has rules (else
+        nothing, at the cost of a cache lookup)."""
+        if not self or "crm.notification.rule" not in self.env.registry:
+            return []
+        if self._name not in self.env["crm.notification.rule"]._get_rules_by_model():
+            return []
+        return [(self._name, res_id, 0) for res_id in self.ids]
 
     def _crm_notification_detect(self, rules, previous):
         """Queue a notification for every user newly held by a rule's field."""
@@ -79,7 +111,7 @@ class Base(models.AbstractModel):
             event = "created" if rule.trigger == "create" else "assigned"
             for res_id, user_ids in Rule._users_of(rule.filter(self), rule.field, rule.comodel).items():
                 for user_id in user_ids - before.get(res_id, set()):
-                    entries.append(QueuedEvent(rule.id, event, self._name, res_id, user_id))
+                    entries.append(QueuedEvent(rule.id, event, self._name, res_id, user_id, role=rule.field))
         self.env["crm.notification"]._queue(entries)
 
     def _crm_notification_targets(self):

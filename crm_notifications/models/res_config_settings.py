@@ -23,6 +23,18 @@ class ResConfigSettings(models.TransientModel):
         help="When on, an internal note posted on a lead, task or ticket also notifies the members "
         "of its team (see 'Team Members' on the message rules), not only the users assigned to it.",
     )
+    crm_notification_expiry_days = fields.Integer(
+        "Keep read notifications (days)",
+        config_parameter="crm_notifications.expiry_days",
+        default=90,
+        help="Read and resolved notifications older than this are removed every night.",
+    )
+
+    @api.constrains("crm_notification_expiry_days")
+    def _check_crm_notification_expiry_days(self):
+        for settings in self:
+            if not 1 <= settings.crm_notification_expiry_days <= 36500:
+                raise ValidationError(_("Keep read notifications (days): between 1 and 36500 days."))
 
     # -- activity alerts, stored per company ------------------------------------
     crm_activity_mail_server_id = fields.Many2one(

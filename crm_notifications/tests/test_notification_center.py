@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import tagged, users
 
+from ..models.crm_notification import UNREAD_DOMAIN
 from .common import CrmNotificationCase, normalize_sql
 
 
@@ -54,15 +55,15 @@ class TestNotificationCenter(CrmNotificationCase):
         self.assertEqual(self.env["crm.notification"].get_unread_count(), 2)
 
     def test_unread_searches_match_the_partial_index(self):
-        """The ORM's ('is_read', '=', False) is the partial index's own
-        predicate, so PostgreSQL may serve the unread counter, the "Unread"
-        filter and mark-all-read from it. Whether it does is statistics, and
-        measured on 1M rows by bench/run, not asserted here."""
+        """The ORM's unread domain (not read, not resolved) is the partial
+        index's own predicate, so PostgreSQL may serve the unread counter,
+        the "Unread" filter and mark-all-read from it. Whether it does is
+        statistics, and measured on 1M rows by bench/run, not asserted here."""
         self.env.cr.execute(
             """SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i
-                 JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'crm_notification_user_unread_idx'""")
+                 JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'crm_notification_user_pending_idx'""")
         predicate = self.env.cr.fetchone()[0]
-        query = self.env["crm.notification"]._search([("is_read", "=", False)])
+        query = self.env["crm.notification"]._search(UNREAD_DOMAIN)
         self.assertEqual(normalize_sql(query.where_clause.code), normalize_sql(predicate))
 
     @users("notif_b")

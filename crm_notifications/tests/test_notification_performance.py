@@ -58,3 +58,22 @@ class TestNotificationQueries(CrmNotificationCase):
             added_1000 - added_10, 2,
             f"generation added {added_10} queries for 10 leads but {added_1000} for 1,000",
         )
+
+    def test_preferences_and_caps_cost_no_query_per_record(self):
+        """With preferences (off, digest), a daily cap and reasons in place,
+        generation still costs a fixed number of queries: at most one more
+        than without them (the cap's count), none per record."""
+        Preference = self.env["crm.notification.preference"]
+        rule = self.env.ref("crm_notifications.rule_lead_assigned")
+        plain_10 = self._queries_added_by_generation(10)
+        for i, user in enumerate(self.recipients):
+            Preference.create({"user_id": user.id, "rule_id": rule.id, "mode": ("off", "digest", "inapp")[i % 3]})
+        rule.cap_per_day = 50
+        added_10 = self._queries_added_by_generation(10)
+        added_1000 = self._queries_added_by_generation(1000)
+        _logger.info("queries added by generation with preferences and caps: %d for 10 leads (%d without), "
+                     "%d for 1,000 leads", added_10, plain_10, added_1000)
+        self.assertLessEqual(added_10, plain_10 + 1)
+        self.assertLessEqual(added_1000 - added_10, 2)
+        summaries = self.Notification.search([("event", "=", "overflow")])
+        self.assertEqual(len(summaries), 6, "the users not off got a summary past their cap")
