@@ -217,3 +217,179 @@ test("a long title has its full text in a tooltip, a message its snippet", async
     // notifications without a body have no snippet
     await contains(`${ITEM}:contains("Desks") .o_crm_notification_body`, {count: 0});
 });
+
+// ----------------------------------------------------------------------
+// Noise control (issue 12): why, resolved, snooze, mute
+// ----------------------------------------------------------------------
+
+const REASON = "You are the Salesperson of this Lead/Opportunity — rule Lead assigned";
+
+/** The setup's notifications, plus where they come from and one resolved. */
+async function setupNoise() {
+    const pyEnv = await setup();
+    const ids = pyEnv["crm.notification"].search([["user_id", "=", serverState.userId]]);
+    pyEnv["crm.notification"].write(ids, {reason: REASON, rule_name: "Lead assigned"});
+    const [desks] = pyEnv["crm.notification"].search([["title", "=", "Desks"]]);
+    pyEnv["crm.notification"].write([desks], {rule_name: "Locked rule", rule_is_locked: true});
+    pyEnv["crm.notification"].create({
+        title: "Gone",
+        res_model: "res.partner",
+        res_id: serverState.partnerId,
+        res_name: "Reassigned lead",
+        author_name: "Alice",
+        date: "2024-05-04 10:00:00",
+        reason: REASON,
+        rule_name: "Lead assigned",
+        is_resolved: true,
+        user_id: serverState.userId,
+    });
+    return pyEnv;
+}
+
+test("an item says why; a resolved one is shown as such and not counted", async () => {
+    const pyEnv = await setupNoise();
+    const monitorsIds = pyEnv["crm.notification"].search([["title", "=", "Monitors"]]);
+    pyEnv["crm.notification"].write(monitorsIds, {reason: false});
+    await start();
+    // "Gone" is unread but resolved: not in the counter
+    await contains(COUNTER, {text: "3"});
+    await click(BELL);
+    await contains(ITEM, {count: 5});
+    const chairs = `${ITEM}:contains("Chairs")`;
+    expect(`${chairs} .o_crm_notification_reason`).toHaveText(REASON);
+    expect(`${chairs} .o_crm_notification_reason`).toHaveAttribute("title", REASON);
+    const gone = `${ITEM}:contains("Gone")`;
+    expect(gone).toHaveClass("o_crm_notification_resolved");
+    expect(gone).not.toHaveClass("o_crm_notification_unread");
+    expect(`${gone} .o_crm_notification_resolved_badge`).toHaveText("Resolved");
+    expect(`${gone} .o_crm_notification_marker`).toHaveCount(0);
+    await contains(`${ITEM}.o_crm_notification_unread`, {count: 3});
+    // a resolved one can still be muted, not snoozed
+    await click(`${gone} .o_crm_notification_actions_toggle`);
+    await contains(`${gone} .o_crm_notification_mute`);
+    await contains(`${gone} .o_crm_notification_snooze_hour`, {count: 0});
+    // without a reason, no line
+    await contains(`${ITEM}:contains("Monitors") .o_crm_notification_reason`, {count: 0});
+});
+
+test("the item's actions open below it, without opening its record", async () => {
+    await setupNoise();
+    onRpc("crm.notification", "action_open_record", () => {
+        expect.step("action_open_record");
+    });
+    await start();
+    await click(BELL);
+    await contains(ITEM, {count: 5});
+    await contains(`${DROPDOWN} .o_crm_notification_item_actions`, {count: 0});
+    const chairs = `${ITEM}:contains("Chairs")`;
+    await click(`${chairs} .o_crm_notification_actions_toggle`);
+    await contains(`${chairs} .o_crm_notification_item_actions`);
+    expect(`${chairs} .o_crm_notification_actions_toggle`).toHaveAttribute("aria-expanded", "true");
+    expect(queryAllTexts(`${chairs} .o_crm_notification_item_actions button`)).toEqual([
+        "Snooze 1 hour",
+        "Snooze until tomorrow 08:00",
+        "Mute this rule",
+    ]);
+    // one item's actions at a time
+    await click(`${ITEM}:contains("Monitors") .o_crm_notification_actions_toggle`);
+    await contains(`${DROPDOWN} .o_crm_notification_item_actions`, {count: 1});
+    await contains(`${ITEM}:contains("Monitors") .o_crm_notification_item_actions`);
+    // and closed again
+    await click(`${ITEM}:contains("Monitors") .o_crm_notification_actions_toggle`);
+    await contains(`${DROPDOWN} .o_crm_notification_item_actions`, {count: 0});
+    await contains(DROPDOWN);
+    expect.verifySteps([]);
+});
+
+test("Snooze 1 hour takes the item out of the bell and the counter", async () => {
+    const pyEnv = await setupNoise();
+    const [chairsId] = pyEnv["crm.notification"].search([["title", "=", "Chairs"]]);
+    let presets;
+    onRpc("crm.notification", "systray_get_notifications", ({parent}) => {
+        const result = parent();
+        presets = result.snooze_presets;
+        return result;
+    });
+    onRpc("crm.notification", "action_snooze", ({args}) => {
+        expect.step(`action_snooze ${JSON.stringify(args)}`);
+    });
+    await start();
+    await contains(COUNTER, {text: "3"});
+    await click(BELL);
+    const chairs = `${ITEM}:contains("Chairs")`;
+    await click(`${chairs} .o_crm_notification_actions_toggle`);
+    await click(`${chairs} .o_crm_notification_snooze_hour`);
+    await contains(chairs, {count: 0});
+    await contains(COUNTER, {text: "2"});
+    await contains(ITEM, {count: 4});
+    expect.verifySteps([`action_snooze ${JSON.stringify([[chairsId], presets.hour])}`]);
+    const [chairsRecord] = pyEnv["crm.notification"].read([chairsId]);
+    expect(chairsRecord.snoozed_until).toBe(presets.hour);
+    // the dropdown stays open, its list refreshed
+    await contains(`${DROPDOWN} .o_crm_notification_item_actions`, {count: 0});
+});
+
+test("Snooze until tomorrow uses the server's time, a read one comes back unread", async () => {
+    const pyEnv = await setupNoise();
+    const [oldId] = pyEnv["crm.notification"].search([["title", "=", "Old one"]]);
+    let presets;
+    onRpc("crm.notification", "systray_get_notifications", ({parent}) => {
+        const result = parent();
+        presets = result.snooze_presets;
+        return result;
+    });
+    onRpc("crm.notification", "action_snooze", ({args}) => {
+        expect.step(`action_snooze ${JSON.stringify(args)}`);
+    });
+    await start();
+    await click(BELL);
+    const old = `${ITEM}:contains("Old one")`;
+    await click(`${old} .o_crm_notification_actions_toggle`);
+    await click(`${old} .o_crm_notification_snooze_tomorrow`);
+    await contains(old, {count: 0});
+    expect.verifySteps([`action_snooze ${JSON.stringify([[oldId], presets.tomorrow])}`]);
+    expect(presets.tomorrow).toMatch(/ 08:00:00$/);
+    const [record] = pyEnv["crm.notification"].read([oldId]);
+    expect(record.snoozed_until).toBe(presets.tomorrow);
+    expect(record.is_read).toBe(false);
+    // out of the count until then
+    expect(COUNTER).toHaveText("3");
+});
+
+test("Mute this rule: only where the rule may be muted; the server's message is shown", async () => {
+    const pyEnv = await setupNoise();
+    const [chairsId] = pyEnv["crm.notification"].search([["title", "=", "Chairs"]]);
+    onRpc("crm.notification", "action_mute_rule", ({args}) => {
+        expect.step(`action_mute_rule ${JSON.stringify(args)}`);
+    });
+    await start();
+    await click(BELL);
+    // a locked rule: snooze only
+    const desks = `${ITEM}:contains("Desks")`;
+    await click(`${desks} .o_crm_notification_actions_toggle`);
+    await contains(`${desks} .o_crm_notification_snooze_hour`);
+    await contains(`${desks} .o_crm_notification_mute`, {count: 0});
+    const chairs = `${ITEM}:contains("Chairs")`;
+    await click(`${chairs} .o_crm_notification_actions_toggle`);
+    await click(`${chairs} .o_crm_notification_mute`);
+    await contains(".o_notification", {
+        text: "You will no longer be notified by the rule Lead assigned. Undo in your preferences.",
+    });
+    expect.verifySteps([`action_mute_rule ${JSON.stringify([[chairsId]])}`]);
+    // the notification itself stays, unread; the bell stays open
+    await contains(`${ITEM}.o_crm_notification_unread:contains("Chairs")`);
+    await contains(`${DROPDOWN} .o_crm_notification_item_actions`, {count: 0});
+    expect(COUNTER).toHaveText("3");
+});
+
+test("a notification without a rule that may be muted, resolved: no actions at all", async () => {
+    const pyEnv = await setup();
+    const ids = pyEnv["crm.notification"].search([["user_id", "=", serverState.userId]]);
+    pyEnv["crm.notification"].write(ids, {is_resolved: true});
+    await start();
+    await contains(BELL);
+    await contains(COUNTER, {count: 0});
+    await click(BELL);
+    await contains(`${ITEM}.o_crm_notification_resolved`, {count: 4});
+    await contains(`${DROPDOWN} .o_crm_notification_actions_toggle`, {count: 0});
+});

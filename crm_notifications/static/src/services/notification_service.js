@@ -10,6 +10,8 @@ export const NOTIFICATION_MODEL = "crm.notification";
 /** Sent by crm.notification._send_unread_counts: {"unread_count": N} */
 export const NOTIFICATION_BUS_TYPE = "crm.notification/updated";
 export const NOTIFICATION_LIST_LIMIT = 20;
+/** snooze times older than this are read again before use ("in an hour" moves) */
+const SNOOZE_PRESETS_MAX_AGE = 60 * 1000;
 
 /**
  * The current user's notification center, as the bell shows it.
@@ -42,9 +44,13 @@ export class NotificationCenter {
         this.state = reactive({
             counter: 0,
             notifications: [],
+            /** the server's snooze times {hour, tomorrow} (UTC strings) */
+            snoozePresets: {},
             // whether the list is shown (and kept up to date)
             listOpen: false,
         });
+        /** when the snooze times were read (browser clock, ms) */
+        this.snoozePresetsDate = 0;
         /** id of the last bus notification applied (0: none yet) */
         this.lastBusId = 0;
         /** list loads, one at a time */
@@ -148,6 +154,9 @@ export class NotificationCenter {
         this.state.notifications = result.notifications.map((notification) =>
             this.formatNotification(notification)
         );
+        // "tomorrow 08:00" in the user's timezone: computed by the server
+        this.state.snoozePresets = result.snooze_presets || {};
+        this.snoozePresetsDate = Date.now();
         this.setFetchedCounter(result.unread_count, busIdAtRequest);
     }
 
@@ -195,6 +204,37 @@ export class NotificationCenter {
      */
     openRecord(id) {
         return this.orm.call(NOTIFICATION_MODEL, "action_open_record", [[id]]);
+    }
+
+    /**
+     * Take a notification out of the bell and the counter until one of the
+     * server's snooze times (``snooze_presets``: "hour", "tomorrow").
+     *
+     * @param {number} id
+     * @param {string} preset
+     */
+    async snooze(id, preset) {
+        if (Date.now() - this.snoozePresetsDate > SNOOZE_PRESETS_MAX_AGE) {
+            await this.loadNotifications();
+        }
+        const until = this.state.snoozePresets[preset];
+        if (!until) {
+            throw new Error(`Unknown snooze preset: ${preset}`);
+        }
+        await this.orm.call(NOTIFICATION_MODEL, "action_snooze", [[id], until]);
+        await this.afterChange();
+    }
+
+    /**
+     * Turn off, for the current user, the rule a notification comes from;
+     * returns the server's action (a ``display_notification``).
+     *
+     * @param {number} id
+     */
+    async muteRule(id) {
+        const action = await this.orm.call(NOTIFICATION_MODEL, "action_mute_rule", [[id]]);
+        await this.afterChange();
+        return action;
     }
 
     /** After a change: what the server says (its bus notification may come later). */

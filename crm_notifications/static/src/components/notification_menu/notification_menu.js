@@ -38,6 +38,8 @@ export class NotificationMenu extends Component {
         this.state = useState({
             selected: {},
             busy: false,
+            // the notification whose actions (snooze, mute) are shown, if any
+            actionsOpenId: null,
         });
     }
 
@@ -76,12 +78,30 @@ export class NotificationMenu extends Component {
         return _t("%s unread notifications", this.counter);
     }
 
+    /** Unread, read or resolved (its cause went away: not counted, not bold). */
+    itemClass(notification) {
+        if (notification.is_resolved) {
+            return "o_crm_notification_resolved";
+        }
+        return notification.is_read ? "o_crm_notification_read" : "o_crm_notification_unread";
+    }
+
+    /** A resolved one has nothing left to snooze; a locked rule cannot be muted. */
+    canSnooze(notification) {
+        return !notification.is_resolved;
+    }
+
+    hasActions(notification) {
+        return this.canSnooze(notification) || notification.can_mute;
+    }
+
     // ------------------------------------------------------------------
     // Handlers
     // ------------------------------------------------------------------
 
     onBeforeOpen() {
         this.clearSelection();
+        this.state.actionsOpenId = null;
         return this.center.openList();
     }
 
@@ -100,7 +120,8 @@ export class NotificationMenu extends Component {
     }
 
     async onClickNotification(notification, ev) {
-        if (ev.target.closest(".o_crm_notification_select_wrapper")) {
+        // the checkbox and the item's own actions do not open the record
+        if (ev.target.closest(".o_crm_notification_select_wrapper, .o_crm_notification_no_open")) {
             return;
         }
         this.dropdown.close();
@@ -126,6 +147,36 @@ export class NotificationMenu extends Component {
         await this.withBusy(() => this.center.markAllRead());
         this.clearSelection();
         await this.reloadNotificationView();
+    }
+
+    onToggleActions(notification) {
+        this.state.actionsOpenId = this.state.actionsOpenId === notification.id ? null : notification.id;
+    }
+
+    /**
+     * @param {Object} notification
+     * @param {"hour"|"tomorrow"} preset one of the server's ``snooze_presets``
+     */
+    async onClickSnooze(notification, preset) {
+        if (this.state.busy) {
+            return;
+        }
+        this.state.actionsOpenId = null;
+        delete this.state.selected[notification.id];
+        await this.withBusy(() => this.center.snooze(notification.id, preset));
+        await this.reloadNotificationView();
+    }
+
+    async onClickMute(notification) {
+        if (this.state.busy) {
+            return;
+        }
+        this.state.actionsOpenId = null;
+        // the server says what it did (a display_notification)
+        const action = await this.withBusy(() => this.center.muteRule(notification.id));
+        if (action) {
+            await this.action.doAction(action);
+        }
     }
 
     /**
