@@ -90,11 +90,24 @@ cr.commit()
 log(f"  author A id={author.id}, {len(sales)} salespeople, {len(rules)} active rules")
 
 
-def set_rules(on, keep_email=True):
-    """ON: the default rules active; OFF: all deactivated (clears the ormcache)."""
+Preference = su["crm.notification.preference"]
+
+
+def set_rules(on, keep_email=True, noise=False):
+    """ON: the default rules active; OFF: all deactivated (clears the ormcache).
+    noise: the noise controls in place on the lead rule (each salesperson's
+    preference, digest for half of them, and a daily cap the run stays under,
+    so that its count is made on every transaction)."""
     rules.write({"active": on})
     if lead_rule.keep_odoo_email != keep_email:
         lead_rule.keep_odoo_email = keep_email
+    Preference.search([]).unlink()
+    if noise:
+        Preference.create([
+            {"user_id": user.id, "rule_id": lead_rule.id, "mode": ("digest", "inapp")[i % 2]}
+            for i, user in enumerate(sales)
+        ])
+    lead_rule.cap_per_day = 1_000_000 // N_SALES if noise else 0
     cr.commit()
 
 
@@ -108,7 +121,9 @@ VARIANTS = [
     ("c", "default ctx (chatter+assign mail), rules OFF", True, False, True, N_CHATTER),
     ("d", "default ctx, rules ON (keep Odoo's e-mail)", True, True, True, N_CHATTER),
     ("e", "default ctx, rules ON, in-app replaces e-mail", True, True, False, N_CHATTER),
+    ("f", "bare ORM, rules ON, preferences + daily cap", False, True, True, N_LEADS),
 ]
+NOISE_VARIANTS = {"f"}
 
 
 def author_env(tracking):
@@ -194,7 +209,7 @@ for rnd in range(n_rounds):
         first = rnd * BATCH
         if first >= size:
             continue
-        set_rules(on, keep_email)
+        set_rules(on, keep_email, noise=key in NOISE_VARIANTS)
         Lead = author_env(tracking)["crm.lead"]
         # warm-up after each switch: caches (the rules' ormcache, QWeb, ...) refilled
         warm_ids.setdefault(key, []).extend(Lead.create(lead_vals(f"{key}w{rnd}", 0, WARMUP)).ids)
@@ -549,6 +564,8 @@ for key, label, *_rest in VARIANTS:
     fig1_row(key + ")", label, results[key])
 hr()
 fig1_ratio("b/a ON/OFF, bare ORM", "b", "a")
+fig1_ratio("f/a ON+noise controls/OFF", "f", "a")
+fig1_ratio("f/b noise controls / plain ON", "f", "b")
 fig1_ratio("d/c ON/OFF, Odoo chatter", "d", "c")
 fig1_ratio("e/c in-app instead of e-mail", "e", "c")
 fig1_ratio("c/a Odoo chatter vs bare ORM", "c", "a")

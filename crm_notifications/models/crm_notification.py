@@ -32,6 +32,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools.sql import insert_unnest
+from ..tools.timezone import get_timezone, local_to_utc, utc_to_local
 
 _logger = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ USER_WRITABLE_FIELDS = {"is_read", "snoozed_until"}
 ROLE_TEAM = "__team__"
 # how far a notification may be snoozed
 MAX_SNOOZE = datetime.timedelta(days=366)
+# "until tomorrow" in the bell: this local time of the next day
+SNOOZE_TOMORROW_AT = datetime.time(8)
 # read notifications older than this many days are removed (settings)
 DEFAULT_EXPIRY_DAYS = 90
 EXPIRY_BATCH_SIZE = 1000
@@ -329,12 +332,12 @@ class CrmNotification(models.Model):
         """What the bell offers: in an hour, and tomorrow at 08:00 in the
         user's timezone, as UTC strings."""
         now = fields.Datetime.now()
-        tz = pytz.timezone(self.env.user.tz or "UTC")
-        local_tomorrow = (pytz.utc.localize(now).astimezone(tz) + datetime.timedelta(days=1)).date()
-        tomorrow = tz.localize(datetime.datetime.combine(local_tomorrow, datetime.time(8)))
+        tz = get_timezone(self.env.user.tz, fallback=pytz.utc)
+        tomorrow = utc_to_local(now, tz).date() + datetime.timedelta(days=1)
         return {
             "hour": fields.Datetime.to_string(now + datetime.timedelta(hours=1)),
-            "tomorrow": fields.Datetime.to_string(tomorrow.astimezone(pytz.utc).replace(tzinfo=None)),
+            "tomorrow": fields.Datetime.to_string(
+                local_to_utc(datetime.datetime.combine(tomorrow, SNOOZE_TOMORROW_AT), tz)),
         }
 
     def action_mute_rule(self):
@@ -738,14 +741,10 @@ class CrmNotification(models.Model):
 
     @api.model
     def _start_of_day(self, now, tz_name):
-        """The UTC instant the day of ``now`` (UTC) began in ``tz_name``."""
-        try:
-            tz = pytz.timezone(tz_name)
-        except pytz.UnknownTimeZoneError:
-            tz = pytz.utc
-        local = pytz.utc.localize(now).astimezone(tz)
-        start = tz.localize(datetime.datetime.combine(local.date(), datetime.time.min))
-        return start.astimezone(pytz.utc).replace(tzinfo=None)
+        """The UTC instant the day of ``now`` (UTC) began in ``tz_name``
+        (UTC's day for an unknown timezone: a cap still applies)."""
+        tz = get_timezone(tz_name, fallback=pytz.utc)
+        return local_to_utc(datetime.datetime.combine(utc_to_local(now, tz).date(), datetime.time.min), tz)
 
     def _insert_rows(self, rows, titles):
         """Insert all rows in one statement (``tools.sql.insert_unnest``):
