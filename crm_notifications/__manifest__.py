@@ -31,6 +31,7 @@
         "security/crm_notifications_security.xml",
         "security/ir.model.access.csv",
         "data/crm_notifications_cron.xml",
+        "data/crm_notification_digest_data.xml",
         "data/crm_notification_rule_data.xml",
         "data/crm_customer_reminder_data.xml",
         "data/crm_activity_alert_data.xml",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ADDON_TOOLS = Path(__file__).resolve().parent.parent / "crm_notifications" / "tools"
 PACKAGE = "crm_notifications_tools"
-PURE_MODULES = ("quiet_hours", "recurrence", "schedule", "smtp", "timezone")
+PURE_MODULES = ("digest", "quiet_hours", "recurrence", "schedule", "smtp", "timezone")
 
 
 def _load_package():

@@ -3,6 +3,7 @@ from . import crm_delivery_source_mixin
 from . import models
 from . import crm_notification_preference
 from . import crm_notification
+from . import crm_notification_digest
 from . import crm_notification_delivery
 from . import crm_notification_send_attempt
 from . import crm_notification_rule

@@ -24,3 +24,4 @@ from . import test_tools_doctests
 from . import test_js_units
 from . import test_translations
 from . import test_notification_noise
+from . import test_notification_digest

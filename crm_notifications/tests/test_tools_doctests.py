@@ -12,7 +12,7 @@ import doctest
 
 from odoo.tests import BaseCase, tagged
 
-from ..tools import recurrence, schedule, smtp, timezone
+from ..tools import digest, recurrence, schedule, smtp, timezone
 
 
 @tagged("at_install", "-post_install", "doctest")
@@ -30,7 +30,7 @@ def _doctest_method(test):
     return method
 
 
-for _module in (recurrence, schedule, smtp, timezone):
+for _module in (digest, recurrence, schedule, smtp, timezone):
     for _test in doctest.DocTestFinder().find(_module):
         if _test.examples:
             _name = "test_" + _test.name.rsplit(".tools.", 1)[-1].replace(".", "_")
