@@ -327,6 +327,14 @@ class CrmNotification(models.Model):
         self.write({"snoozed_until": until, "is_read": False})
         return True
 
+    def action_snooze_preset(self, preset="hour"):
+        """Snooze until one of ``_snooze_presets()`` ("hour", "tomorrow"):
+        for the views' buttons, which cannot compute a date."""
+        presets = self._snooze_presets()
+        if not isinstance(preset, str) or preset not in presets:
+            raise ValidationError(_("Snoozed Until: unknown choice %(preset)s.", preset=preset))
+        return self.action_snooze(presets[preset])
+
     @api.model
     def _snooze_presets(self):
         """What the bell offers: in an hour, and tomorrow at 08:00 in the

@@ -25,3 +25,4 @@ from . import test_js_units
 from . import test_translations
 from . import test_notification_noise
 from . import test_notification_digest
+from . import test_ui_noise
