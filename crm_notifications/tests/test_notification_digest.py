@@ -9,10 +9,13 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import email_normalize, mute_logger
 
+from ..models.crm_notification_delivery import ADVISORY_LOCK_NAMESPACE
+from ..models.crm_notification_digest import DIGEST_SENDER
 from .common import SALES_GROUPS, CrmNotificationCase
 from .smtp_sink import SmtpSinkMixin
 
@@ -261,6 +264,25 @@ class TestNotificationDigest(DigestCase):
         self.process_queue()
         self.assertEqual(len(self.sink.messages), 1)
         self.assertFalse(self.sink.duplicates())
+
+    def test_second_worker_leaves_the_work(self):
+        """While a worker sends digests (it holds the sender's advisory lock),
+        a second one sends nothing; once the first is done, the work is
+        there for the next run."""
+        self.assign(self.bob, "Busy", datetime(2027, 1, 3, 9, 0))
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                          [ADVISORY_LOCK_NAMESPACE, f"crm_notifications.{DIGEST_SENDER}"])
+            with mute_logger("odoo.addons.crm_notifications.models.crm_notification_delivery"):
+                self.run_digest(BRUSSELS_8)
+            self.assertFalse(self.digests(self.bob))
+        finally:
+            other.rollback()
+            other.close()
+        self.run_digest(datetime(2027, 1, 4, 7, 1))
+        self.assertEqual(len(self.digests(self.bob)), 1)
+        self.assertEqual(self.digests(self.bob).occurrence_date, BRUSSELS_8)
 
     def test_hour_moved_after_the_digest(self):
         """A user who moves their hour after the day's digest gets the next
