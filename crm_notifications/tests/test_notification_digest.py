@@ -133,7 +133,7 @@ class TestNotificationDigest(DigestCase):
         body = self.html(received)
         base = self.env["crm.notification"].get_base_url()
         self.assertIn("Hello Bob Brussels,", body)
-        self.assertIn("These 2 notifications are still unread since your last digest:", body)
+        self.assertIn("Still unread since your last digest:", body)
         self.assertIn(f'<a href="{base}/odoo/crm.lead/{lead_1.id}"><strong>Assigned to you: Chairs for '
                       "&lt;b&gt;Lumen&lt;/b&gt;</strong></a>", body)
         self.assertIn(f'<a href="{base}/odoo/crm.lead/{lead_2.id}"><strong>Assigned to you: Desks</strong></a>',
@@ -142,7 +142,7 @@ class TestNotificationDigest(DigestCase):
         self.assertIn(f"{first.res_model_name}: Desks", body)
         self.assertIn(first.reason, body)
         self.assertLess(body.index("Chairs"), body.index("Desks"), "oldest first")
-        self.assertIn("every day at 08:00", body)
+        self.assertIn("timezone: 08:00", body)
         self.assertIn("Your Notifications", body)
         self.assertNotIn("/mail/unfollow", body)
         # one notification: the singular
@@ -151,24 +151,22 @@ class TestNotificationDigest(DigestCase):
         self.process_queue(datetime(2027, 1, 5, 7, 0))
         single = self.received_by(self.bob)[1]
         self.assertEqual(single.message["Subject"], "Daily digest of 01/05/2027: 1 unread notification")
-        self.assertIn("One notification is still unread since your last digest:", self.html(single))
 
     def test_in_recipient_language(self):
         """The digest is rendered in the recipient's language, its view's
         translation included."""
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env.ref("crm_notifications.mail_body_notification_digest").update_field_translations("arch_db", {
-            "fr_FR": {"One notification is still unread since your last digest:":
-                      "Une notification est toujours non lue depuis votre dernier résumé :"}})
+            "fr_FR": {"Still unread since your last digest:": "Toujours non lues depuis votre dernier résumé :"}})
         self.bob.lang = "fr_FR"
         self.assign(self.bob, "Chaises", datetime(2027, 1, 3, 9, 0))
         self.assign(self.nina, "Chairs", datetime(2027, 1, 3, 9, 0))
         self.run_digest(NEW_YORK_8)
         bob_mail, nina_mail = self.digests(self.bob).mail_id, self.digests(self.nina).mail_id
-        self.assertIn("Une notification est toujours non lue", str(bob_mail.body_html))
+        self.assertIn("Toujours non lues depuis votre dernier résumé :", str(bob_mail.body_html))
         self.assertIn('lang="fr_FR"', str(bob_mail.body_html))
         self.assertIn("04/01/2027", bob_mail.subject, "the date in French")
-        self.assertIn("One notification is still unread", str(nina_mail.body_html))
+        self.assertIn("Still unread since your last digest:", str(nina_mail.body_html))
 
     def test_nothing_when_nothing(self):
         """No notification waiting (none at all, or all read): no e-mail,
@@ -193,7 +191,7 @@ class TestNotificationDigest(DigestCase):
         """Only the notifications still unread make the digest: read,
         resolved and snoozed ones are left out; a snoozed one back before
         the next digest is in that one."""
-        _lead, kept = self.assign(self.bob, "Still unread", datetime(2027, 1, 3, 9, 0))
+        _lead, kept = self.assign(self.bob, "Kept lead", datetime(2027, 1, 3, 9, 0))
         _lead, read = self.assign(self.bob, "Read", datetime(2027, 1, 3, 9, 0))
         resolved_lead, resolved = self.assign(self.bob, "Resolved", datetime(2027, 1, 3, 9, 0))
         _lead, snoozed = self.assign(self.bob, "Snoozed", datetime(2027, 1, 3, 9, 0))
@@ -206,7 +204,7 @@ class TestNotificationDigest(DigestCase):
         self.assertEqual(kept.digest_delivery_id, digest)
         self.assertFalse((read | resolved | snoozed).digest_delivery_id)
         body = str(digest.mail_id.body_html)
-        self.assertIn("Still unread", body)
+        self.assertIn("Kept lead", body)
         for title in ("Assigned to you: Read<", "Resolved", "Snoozed"):
             self.assertNotIn(title, body)
         # the snoozed one comes back at noon: in the next morning's digest
@@ -216,7 +214,7 @@ class TestNotificationDigest(DigestCase):
         following = self.digests(self.bob) - digest
         self.assertEqual(snoozed.digest_delivery_id, following)
         self.assertIn("Snoozed", str(following.mail_id.body_html))
-        self.assertNotIn("Still unread", str(following.mail_id.body_html))
+        self.assertNotIn("Kept lead", str(following.mail_id.body_html))
 
     def test_next_day_only_the_new_ones(self):
         """The next day's digest lists what came since the previous one, not
@@ -307,7 +305,7 @@ class TestNotificationDigest(DigestCase):
         self.assertEqual(self.digests(self.bob).occurrence_date, datetime(2027, 1, 4, 16, 0))
         self.process_queue()
         [received] = self.received_by(self.bob)
-        self.assertIn("every day at 17:00", self.html(received))
+        self.assertIn("timezone: 17:00", self.html(received))
 
     def test_user_without_email_skipped(self):
         """No address: the day's digest is logged skipped with the reason,
