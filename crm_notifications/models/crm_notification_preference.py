@@ -22,10 +22,10 @@ class CrmNotificationPreference(models.Model):
     _rec_name = "rule_id"
 
     user_id = fields.Many2one(
-        "res.users", string="User", required=True, ondelete="cascade", default=lambda self: self.env.user,
+        "res.users", required=True, ondelete="cascade", default=lambda self: self.env.user,
         domain=[("share", "=", False)],
     )
-    rule_id = fields.Many2one("crm.notification.rule", string="Rule", required=True, ondelete="cascade", index=True)
+    rule_id = fields.Many2one("crm.notification.rule", required=True, ondelete="cascade", index=True)
     mode = fields.Selection(MODES, required=True, default="inapp")
     rule_default_mode = fields.Selection(related="rule_id.default_mode", string="Rule Default")
     rule_is_locked = fields.Boolean(related="rule_id.is_locked", string="Locked")
@@ -43,6 +43,19 @@ class CrmNotificationPreference(models.Model):
                     "Mode: the rule '%(rule)s' is locked by your administrator, it cannot be turned off.",
                     rule=preference.rule_id.sudo().name,
                 ))
+
+    # ------------------------------------------------------------
+    # ORM overrides
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "user_id" in vals:
+            # Odoo checks record rules on the records before a write, not
+            # after: without this, a user would move their own "off" onto a
+            # colleague and silence them. Administrators pass their rule.
+            self.check_access("write")
+        return res
 
     @api.model
     def _set_mode(self, rule, mode, user=None):

@@ -5,6 +5,22 @@ from odoo.exceptions import UserError, ValidationError
 PREFERENCES_FIELD = "crm_notification_preference_ids"
 
 
+def _is_preference_command(command):
+    """Whether ``command`` is shaped as the commands applied below are read:
+    (0, _, values), (1, id, values), (2|3|4, id, ...). A hostile client's
+    other shapes would end in a raw IndexError or a database error."""
+    if not isinstance(command, (list, tuple)) or not command:
+        return False
+    code = command[0]
+    if code == 0:
+        return len(command) == 3 and isinstance(command[2], dict)
+    if code not in (1, 2, 3, 4) or len(command) < 2:
+        return False
+    if isinstance(command[1], bool) or not isinstance(command[1], int):
+        return False
+    return code != 1 or (len(command) == 3 and isinstance(command[2], dict))
+
+
 class ResUsers(models.Model):
     _inherit = "res.users"
 
@@ -49,9 +65,10 @@ class ResUsers(models.Model):
     def _crm_apply_preference_commands(self, commands):
         self.ensure_one()
         Preference = self.env["crm.notification.preference"]
-        for command in commands or ():
-            if not isinstance(command, (list, tuple)) or not command:
-                raise UserError(_("Notifications per Rule: invalid change."))
+        commands = commands or ()
+        if not isinstance(commands, (list, tuple)) or not all(map(_is_preference_command, commands)):
+            raise UserError(_("Notifications per Rule: invalid change."))
+        for command in commands:
             code = command[0]
             if code == 0:
                 values = dict(command[2] or {}, user_id=self.id)

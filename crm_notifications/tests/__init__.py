@@ -24,5 +24,6 @@ from . import test_tools_doctests
 from . import test_js_units
 from . import test_translations
 from . import test_notification_noise
+from . import test_security_rpc_noise
 from . import test_notification_digest
 from . import test_ui_noise
