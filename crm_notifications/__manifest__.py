@@ -47,6 +47,7 @@
         "views/res_partner_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",
+        "views/unsubscribe_templates.xml",
         "views/ir_mail_server_views.xml",
         "views/crm_notifications_menus.xml",
     ],

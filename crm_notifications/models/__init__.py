@@ -23,3 +23,4 @@ from . import ir_mail_server
 from . import crm_customer_group
 from . import crm_customer_notification
 from . import mail_message
+from . import mail_blacklist

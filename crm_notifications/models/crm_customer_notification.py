@@ -12,20 +12,22 @@ in memory, and a send interrupted after any chunk resumes where it stopped
 
 import logging
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import psycopg2
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, html_sanitize
+from odoo.tools import SQL, email_normalize, hmac, html_sanitize
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import recurrence as rec
-from ..tools.sql import insert_unnest
+from ..tools.quiet_hours import at_local_time, defer_past_quiet_hours
+from ..tools.sql import insert_unnest, update_unnest
 from ..tools.timezone import get_timezone, utc_to_local
 
 _logger = logging.getLogger(__name__)
@@ -47,13 +49,17 @@ ACTION_FIELDS = frozenset({"state", "start_date", "next_date", "user_id"})
 # what a send is made of: frozen while the notification is sent or under way
 CONTENT_FIELDS = frozenset({
     "name", "body", "kind", "partner_id", "group_id", "channel", "timing", "scheduled_date",
-    "recurrency", "rrule_type", "until", "tz", "company_id",
+    "recurrency", "rrule_type", "until", "tz", "company_id", "local_send_time",
 })
 EDITABLE_STATES = ("draft", "deactivated")
 # rendered for each customer by mail.render.mixin: code for template editors only
 TEMPLATE_FIELDS = ("name", "body")
 # next sends previewed on a recurring notification's form
 PREVIEW_COUNT = 5
+# the furthest ahead of UTC a wall clock runs (Kiribati, UTC+14): a send at
+# each customer's local time starts this long before the time on the
+# notification's own clock (see fanout_date)
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 class CrmCustomerNotification(models.Model):
@@ -66,6 +72,7 @@ class CrmCustomerNotification(models.Model):
     _chunk_size = CHUNK_SIZE
     _crm_max_lengths = {"name": TITLE_MAX_LENGTH, "body": BODY_MAX_LENGTH}
     _crm_cron_xmlid = "crm_notifications.ir_cron_customer_notifications"
+    _crm_wake_field = "fanout_date"
     # Rendering stays restricted (mail.render.mixin's default): the title and
     # body are rendered as the sender (user_id), so a sender outside Mail
     # Template Editor gets plain field placeholders only, even from the cron,
@@ -108,6 +115,11 @@ class CrmCustomerNotification(models.Model):
         _tz_get, string="Timezone", default=lambda self: self.env.user.tz or "UTC",
         help="Recurring sends keep their local time in this timezone.",
     )
+    local_send_time = fields.Boolean(
+        "At Each Customer's Local Time", tracking=True,
+        help="Each customer gets the message when their own clock shows the time of the send in the "
+        "notification's timezone (customers without a timezone: the company's). Quiet hours still apply.",
+    )
     # -- by whom
     user_id = fields.Many2one(
         "res.users", string="Sender", required=True, index=True, copy=False, tracking=True,
@@ -129,6 +141,11 @@ class CrmCustomerNotification(models.Model):
     )
     start_date = fields.Datetime(readonly=True, copy=False, help="First occurrence (UTC).")
     next_date = fields.Datetime("Next Send", readonly=True, copy=False, index=True)
+    # when the cron starts the fan-out of the next send: at next_date, or,
+    # sent at each customer's local time, as soon as the first clock on
+    # Earth (UTC+14) shows its local time; each customer's message then
+    # waits for their own (mail.mail.scheduled_date, held SMS claims)
+    fanout_date = fields.Datetime(compute="_compute_fanout_date", store=True, index=True, copy=False)
     # the form's dates are in the reader's timezone; a recurring send keeps
     # its local time in the notification's: both shown, labelled
     scheduled_local = fields.Char("Send On, local time", compute="_compute_local_times")
@@ -166,6 +183,15 @@ class CrmCustomerNotification(models.Model):
                     notification.display_name = _("Template: %s", name)
             else:
                 notification.display_name = _("Template: %s", name)
+
+    @api.depends("next_date", "local_send_time", "tz")
+    def _compute_fanout_date(self):
+        for notification in self:
+            date = notification.next_date
+            if date and notification.local_send_time:
+                local = utc_to_local(date, get_timezone(notification.tz, fallback=get_timezone(None)))
+                date = min(date, local - MAX_UTC_OFFSET)
+            notification.fanout_date = date
 
     @api.depends("scheduled_date", "next_date", "tz")
     @api.depends_context("lang")
@@ -223,7 +249,8 @@ class CrmCustomerNotification(models.Model):
     # Constraints
     # ------------------------------------------------------------
 
-    @api.constrains("kind", "partner_id", "group_id", "timing", "scheduled_date", "recurrency", "until")
+    @api.constrains("kind", "partner_id", "group_id", "timing", "scheduled_date", "recurrency", "until",
+                    "local_send_time")
     def _check_required(self):
         for notification in self:
             if notification.kind == "individual" and not notification.partner_id:
@@ -232,6 +259,9 @@ class CrmCustomerNotification(models.Model):
                 raise ValidationError(_("Customer Group: a group notification needs a group."))
             if notification.timing == "scheduled" and not notification.scheduled_date:
                 raise ValidationError(_("Send On: a scheduled notification needs a date."))
+            if notification.local_send_time and notification.timing != "scheduled" and not notification.recurrency:
+                raise ValidationError(_(
+                    "At Each Customer's Local Time: for a scheduled or recurring notification only."))
             if notification.recurrency and notification.until:
                 start = notification.scheduled_date if notification.timing == "scheduled" else (
                     notification.start_date or fields.Datetime.now())
@@ -385,8 +415,118 @@ class CrmCustomerNotification(models.Model):
             if notification.state not in ("scheduled", "active"):
                 raise UserError(_("'%s' is not scheduled: there is nothing to deactivate.", notification.name))
         self.sudo().write({"state": "deactivated", "next_date": False})
+        self._crm_cancel_waiting()
         return True
 
+    def _crm_cancel_waiting(self):
+        """Deactivating stops what still waits for its time (quiet hours,
+        local time): e-mails scheduled later leave the mail queue, and held
+        SMS claims are skipped by the cron when released."""
+        now = fields.Datetime.now()
+        waiting = self.env["crm.notification.delivery"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "in", self.ids), ("state", "=", "queued"),
+            ("mail_id.state", "=", "outgoing"), ("mail_id.scheduled_date", ">", now),
+        ])
+        waiting.mail_id.write({"state": "cancel"})
+        waiting.write({"state": "skipped", "reason": _("Deactivated before its time came")})
+
+
+    def action_preview_recipients(self):
+        """Who would be reached, before sending: a notification with the
+        customers reached per channel and those skipped per reason, as the
+        current user sees them (they would become the sender)."""
+        self.ensure_one()
+        self.check_access("read")
+        counts = self._crm_preview_recipients()
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        lines = [_("%(count)s customers in all", count=counts["total"])]
+        lines += [_("Reached by %(channel)s: %(count)s", channel=channels.get(channel, channel), count=count)
+                  for channel, count in counts["reached"].items()]
+        if counts["deferred"]:
+            lines.append(_("Of them, deferred to the end of their quiet hours: %(count)s", count=counts["deferred"]))
+        labels = {
+            "no_address": _("No address"), "blacklisted": _("Blacklisted"), "archived": _("Archived"),
+            "not_visible": _("Not visible to you"),
+        }
+        lines += [_("Skipped, %(reason)s: %(count)s", reason=labels[reason], count=count)
+                  for reason, count in counts["skipped"].items() if count]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Who would be reached"),
+                "message": "\n".join(lines),
+                "type": "info",
+                "sticky": True,
+            },
+        }
+
+    def _crm_preview_recipients(self):
+        """{'total', 'reached': {channel: count}, 'deferred', 'skipped':
+        {reason: count}} of the next send, in two grouped queries whatever
+        the group's size: reachability per customer is decided in SQL
+        (``_crm_preview_categories``), quiet hours per timezone."""
+        self.ensure_one()
+        self._flush_recipients()
+        self.env["mail.blacklist"].flush_model()
+        cr = self.env.cr
+        cr.execute(SQL("SELECT count(*) FROM (%s) r", self._recipient_query()))
+        total = cr.fetchone()[0]
+        # what the current user may read of them (record rules, in SQL)
+        visible = self.env["res.partner"].with_context(active_test=False)._search(
+            [("id", "in", [self.partner_id.id])] if self.kind == "individual"
+            else [("customer_group_ids", "in", self.group_id.ids)])
+        categories = self._crm_preview_categories()
+        cr.execute(SQL(
+            """SELECT %(categories)s, p.tz, count(*) FROM res_partner p
+                WHERE p.id IN %(visible)s GROUP BY 1, 2, 3""",
+            categories=SQL(", ").join(categories.values()), visible=visible.subselect(),
+        ))
+        reached, skipped = {}, dict.fromkeys(("no_address", "blacklisted", "archived", "not_visible"), 0)
+        deferred = 0
+        seen = 0
+        when = self._crm_preview_instant()
+        for email_category, channel_category, tz, count in cr.fetchall():
+            seen += count
+            if channel_category == "ok":
+                channel = self.channel
+            elif channel_category == "no_address" and email_category == "ok" and self.channel != "email":
+                channel = "email"  # the fallback
+            else:
+                skipped[channel_category] += count
+                continue
+            reached[channel] = reached.get(channel, 0) + count
+            if self._crm_preview_deferred(when, tz):
+                deferred += count
+        skipped["not_visible"] = total - seen
+        return {"total": total, "reached": reached, "deferred": deferred, "skipped": skipped}
+
+    def _crm_preview_categories(self):
+        """SQL expressions on ``p`` (res_partner): the e-mail's and the
+        channel's category of each customer: ok, no_address, blacklisted,
+        archived. Extended per channel."""
+        email = SQL(
+            """CASE WHEN NOT p.active THEN 'archived'
+                    WHEN p.email_normalized IS NULL THEN 'no_address'
+                    WHEN EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.email = p.email_normalized AND b.active)
+                    THEN 'blacklisted'
+                    ELSE 'ok' END""")
+        return {"email": email, "channel": email}
+
+    def _crm_preview_instant(self):
+        if self.next_date:
+            return self.next_date
+        return self.scheduled_date if self.timing == "scheduled" and self.scheduled_date else fields.Datetime.now()
+
+    def _crm_preview_deferred(self, when, partner_tz):
+        """Whether a customer of timezone ``partner_tz`` would get the send
+        of ``when`` after the end of their quiet hours."""
+        tz_name = partner_tz or self.company_id.partner_id.tz or self.tz or "UTC"
+        tz = get_timezone(tz_name, fallback=get_timezone(None))
+        if self.local_send_time:
+            when = at_local_time(when, self.tz or self.user_id.tz or "UTC", tz)
+        start, end = self.company_id._crm_quiet_hours()
+        return defer_past_quiet_hours(when, tz, start, end) > when
 
     # ------------------------------------------------------------
     # Sending
@@ -474,8 +614,9 @@ class CrmCustomerNotification(models.Model):
         self.env["crm.customer.group"].flush_model(["partner_ids"])
         self.env["crm.notification.delivery"].flush_model()
 
-    def _split_reachable(self, partners):
-        """(reachable partners, {partner id: why not}) on this channel."""
+    def _split_reachable(self, partners, channel=None):
+        """(reachable partners, {partner id: why not}) on ``channel`` (by
+        default the notification's)."""
         self.ensure_one()
         reasons = {}
         # Odoo's own opt-out list, on the normalized addresses it maintains
@@ -511,11 +652,14 @@ class CrmCustomerNotification(models.Model):
             # group's; e-mails are named after their rendered subject once sent
             base = {"res_model": self._name, "res_id": self.id, "res_name": self.display_name,
                     "channel": self.channel, "occurrence_date": occurrence, "company_id": self.company_id.id}
-            Delivery._log_skipped(
+            skipped = Delivery._log_skipped(
                 [dict(base, partner_id=pid, reason=reason) for pid, reason in reasons.items()]
                 + [dict(base, partner_id=pid, reason=_("Not visible to the sender (access rights)"),
                         hidden_recipient=True) for pid in (partners - visible).ids]
             )
+            fallbacks = self._crm_fallback_candidates(skipped)
+            if fallbacks:
+                self._crm_fallback_to_email(fallbacks)
             claimed = Delivery._claim([dict(base, partner_id=partner.id) for partner in reachable])
             if claimed:
                 self._deliver(claimed)
@@ -566,21 +710,71 @@ class CrmCustomerNotification(models.Model):
                 or self.env["ir.mail_server"]._get_default_from_address())
 
     def _deliver_email(self, deliveries):
+        """One ``mail.mail`` per claimed delivery. A mail that may not go out
+        now (the customer's quiet hours, their local time) waits in Odoo's
+        mail queue until its ``scheduled_date``. Group sends carry RFC 8058
+        one-click unsubscription (headers and a footer link)."""
         partner_ids = deliveries.partner_id.ids
         subjects = self._crm_render("name", partner_ids)
         bodies = self._crm_render("body", partner_ids)
         email_from = self._crm_email_from()
-        mails = self.env["mail.mail"].sudo().create([{
-            "subject": subjects[delivery.partner_id.id],
-            "body_html": bodies[delivery.partner_id.id],
-            "recipient_ids": [(4, delivery.partner_id.id)],
-            "email_from": email_from,
-            "model": self._name,
-            "res_id": self.id,
-            "auto_delete": True,
-        } for delivery in deliveries])
+        send_times = self._crm_send_times(deliveries)
+        values_list = []
+        for delivery in deliveries:
+            partner = delivery.partner_id
+            values = {
+                "subject": subjects[partner.id],
+                "body_html": bodies[partner.id],
+                "recipient_ids": [(4, partner.id)],
+                "email_from": email_from,
+                "model": self._name,
+                "res_id": self.id,
+                "auto_delete": True,
+                "scheduled_date": send_times.get(delivery.id, False),
+            }
+            if self.kind == "group":
+                url = self._crm_unsubscribe_url(partner)
+                values["headers"] = repr({
+                    "List-Unsubscribe": f"<{url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                })
+                values["body_html"] = self._crm_unsubscribe_footer(values["body_html"], url, partner)
+            values_list.append(values)
+        mails = self.env["mail.mail"].sudo().create(values_list)
         deliveries._link_sends("mail_id", mails.ids)
         self._crm_log_on_customers(deliveries, bodies, subjects)
+        if send_times:
+            held = deliveries.filtered(lambda delivery: delivery.id in send_times)
+            update_unnest(held, "reason", "varchar", [
+                _("Waits in the mail queue until %(at)s UTC: the customer's quiet hours or local time",
+                  at=fields.Datetime.to_string(send_times[delivery.id])) for delivery in held])
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(at=min(send_times.values()))
+
+    # ------------------------------------------------------------
+    # One-click unsubscription (RFC 8058)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _crm_unsubscribe_token(self, partner_id, email):
+        """Signed (partner, normalized address): Odoo's ``tools.hmac`` on the
+        database secret, scoped to this use."""
+        return hmac(self.env(su=True), "crm_notifications-unsubscribe", (int(partner_id), email_normalize(email)))
+
+    def _crm_unsubscribe_url(self, partner):
+        email = partner.email_normalized
+        query = urlencode({
+            "partner_id": partner.id, "email": email, "token": self._crm_unsubscribe_token(partner.id, email),
+        })
+        return f"{self.get_base_url()}/crm_notifications/unsubscribe?{query}"
+
+    def _crm_unsubscribe_footer(self, body, url, partner):
+        """``body`` with a footer link to unsubscribe, in the customer's
+        language."""
+        text = self.with_context(lang=partner.lang or "en_US").env._("Unsubscribe from these messages")
+        footer = Markup(
+            '<p style="font-size: 12px; color: #888888; margin-top: 24px;"><a href="%(url)s" '
+            'style="color: #888888;">%(text)s</a></p>') % {"url": url, "text": text}
+        return Markup(body or "") + footer
 
     def _crm_log_on_customers(self, deliveries, bodies, subjects=None):
         """What each customer of ``deliveries`` received, on the customer's
@@ -647,6 +841,45 @@ class CrmCustomerNotification(models.Model):
             deliveries._crm_set_res_names([subjects[delivery.partner_id.id] for delivery in deliveries])
         deliveries.partner_id.invalidate_recordset(["message_ids"])
 
+    # ------------------------------------------------------------
+    # Local time, held sends, fallback (crm.delivery.source.mixin hooks)
+    # ------------------------------------------------------------
+
+    def _crm_local_instant(self, delivery, tz):
+        """Sent at each customer's local time: when their clock shows what
+        the notification's clock showed at the occurrence."""
+        if not self.local_send_time:
+            return None
+        return at_local_time(delivery.occurrence_date, self.tz or self.user_id.tz or "UTC", tz)
+
+    def _crm_still_sending(self):
+        return self.filtered(lambda notification: notification.state != "deactivated")
+
+    def _crm_deliver_now(self, channel, deliveries):
+        if channel == self.channel:
+            return self._deliver(deliveries)
+        if channel != "email":
+            raise UserError(_("Channel: %s is not available.", channel))
+        # the e-mail of a customer the SMS did not reach, render errors
+        # failing these deliveries as _deliver does
+        try:
+            with self.env.cr.savepoint():
+                self._deliver_email(deliveries)
+        except TemplateRenderError as error:
+            deliveries.write({"state": "failed", "reason": str(error)[:500]})
+        return None
+
+    def _crm_email_unreachable(self, partners):
+        return self._split_reachable(partners, channel="email")[1]
+
+    def _crm_owner(self, delivery):
+        return self.user_id
+
+    def _crm_fallback_candidates(self, skipped):
+        """Hook for channels: the ``skipped`` deliveries to try again by
+        e-mail (the SMS glue: customers without a usable number)."""
+        return skipped.browse()
+
     def _advance(self, now):
         """Move past the occurrence just completed."""
         self.ensure_one()
@@ -671,7 +904,7 @@ class CrmCustomerNotification(models.Model):
     @api.model
     def _get_due_domain(self, now):
         """Hook for extensions: the notifications the cron sends now."""
-        return [("state", "in", ("scheduled", "active")), ("next_date", "!=", False), ("next_date", "<=", now)]
+        return [("state", "in", ("scheduled", "active")), ("fanout_date", "!=", False), ("fanout_date", "<=", now)]
 
     @api.model
     def _cron_send_due(self, chunks=CRON_CHUNKS):

@@ -361,6 +361,9 @@ class CrmCustomerReminder(models.Model):
         deliveries._link_sends("notification_id", notifications.ids)
 
     def _deliver_email(self, deliveries):
+        """One ``mail.mail`` per delivery; those due in the receiver's quiet
+        hours wait in Odoo's mail queue until their end (``scheduled_date``)."""
+        send_times = self._crm_send_times(deliveries)
         reminders = self.browse(deliveries.mapped("res_id"))
         by_id = {reminder.id: reminder for reminder in reminders}
         # rendered once per reminder and language: its receivers read the same mail
@@ -380,9 +383,28 @@ class CrmCustomerReminder(models.Model):
                 "model": self._name,
                 "res_id": reminder.id,
                 "auto_delete": False,
+                "scheduled_date": send_times.get(delivery.id, False),
             })
         mails = self.env["mail.mail"].sudo().create(values_list)
         deliveries._link_sends("mail_id", mails.ids)
+        if send_times:
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(at=min(send_times.values()))
+
+    # -- crm.delivery.source.mixin hooks: held sends and fallback ---------------
+
+    def _crm_still_sending(self):
+        return self.filtered("active")
+
+    def _crm_deliver_now(self, channel, deliveries):
+        return self._deliver_channel(channel, deliveries)
+
+    def _crm_email_unreachable(self, partners):
+        return {partner.id: _("No e-mail address") for partner in partners.sudo() if not partner.email_normalized}
+
+    def _crm_owner(self, delivery):
+        # receivers are internal users: the bell reaches them when nothing
+        # else did, with the reminder's name and why
+        return delivery.user_id
 
     def _reminder_text(self):
         self.ensure_one()

@@ -252,6 +252,8 @@ class CrmNotification(models.Model):
                 reason = _("The activity is assigned to you")
             elif notification.event == "activity_late":
                 reason = _("You are told of late activities (escalation recipient or manager of the assignee)")
+            elif notification.event == "delivery_failed" and role == "crm_owner":
+                reason = _("You sent this message, or were to receive it: it reached nobody by SMS or e-mail")
             elif notification.event == "delivery_failed":
                 reason = _("You administer the settings of this company")
             else:

@@ -127,6 +127,16 @@ class CrmNotificationDelivery(models.Model):
     # sms is not a dependency: the SMS glue links its rows by uuid
     sms_uuid = fields.Char("SMS UUID", groups="base.group_system")
     date = fields.Datetime(default=fields.Datetime.now, required=True)
+    # A claim whose send waits (SMS in the customer's quiet hours, or for
+    # their local time): claimed now, so that it is sent once; queued by the
+    # source's cron when this time comes (_crm_send_deferred). E-mails wait
+    # in Odoo's mail queue instead (mail.mail.scheduled_date).
+    deferred_until = fields.Datetime("Held Until", readonly=True, index="btree_not_null")
+    # the e-mail sent because this SMS could not be (no number, failed)
+    fallback_from_id = fields.Many2one(
+        "crm.notification.delivery", string="Fallback Of", readonly=True, ondelete="set null",
+        index="btree_not_null",
+    )
     # what the recipient got, as logged on the customer's chatter (customer
     # notifications): whoever reads the delivery reads its content
     sent_subject = fields.Char("Subject", compute="_compute_sent_content")
@@ -177,7 +187,7 @@ class CrmNotificationDelivery(models.Model):
             see ``_initial_state``), ``reason``, ``res_name`` (the source's
             display name when missing), ``user_id``, ``mail_id``,
             ``notification_id``, ``sms_uuid``, ``company_id`` (the source's
-            ``company_id`` when missing).
+            ``company_id`` when missing), ``fallback_from_id``.
         :return: the deliveries actually inserted; the values whose
             (res_model, res_id, partner_id, channel, occurrence_date) is
             already logged, by an earlier run, by a concurrent worker or
@@ -216,6 +226,7 @@ class CrmNotificationDelivery(models.Model):
             "sms_uuid": ("varchar", [v.get("sms_uuid") or None for v in values_list]),
             "company_id": ("int4", companies),
             "hidden_recipient": ("bool", [bool(v.get("hidden_recipient")) for v in values_list]),
+            "fallback_from_id": ("int4", [v.get("fallback_from_id") or None for v in values_list]),
             "date": ("timestamp", [fields.Datetime.now()] * len(values_list)),
         }
         for model, fname in SOURCE_FIELDS.items():

@@ -68,11 +68,14 @@ class MailMail(models.Model):
         queue's cron due and another worker takes it over; but three kills in
         a row make Odoo count the job failed and put it off to its next slot,
         an hour away: the trigger set here still wakes it up."""
-        self.flush_model(["state"])
+        self.flush_model(["state", "scheduled_date"])
+        # mails waiting for a later time (a customer's quiet hours) have their
+        # own trigger at that time: no need to poll for them
         self.env.cr.execute(SQL(
             """SELECT 1 FROM mail_mail mail JOIN mail_message message ON message.id = mail.mail_message_id
-                WHERE mail.state = 'outgoing' AND message.model IN %s LIMIT 1""",
-            tuple(self._crm_delivery_source_models),
+                WHERE mail.state = 'outgoing' AND message.model IN %s
+                  AND (mail.scheduled_date IS NULL OR mail.scheduled_date <= %s) LIMIT 1""",
+            tuple(self._crm_delivery_source_models), fields.Datetime.now(),
         ))
         if self.env.cr.fetchone():
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(

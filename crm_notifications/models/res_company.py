@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
 from ..tools import schedule
+from ..tools.quiet_hours import float_to_time
 
 # the values shipped with the addon, restored by "Reset to defaults"
 ACTIVITY_ALERT_DEFAULTS = {
@@ -50,6 +51,29 @@ class ResCompany(models.Model):
         string="Escalation Recipients", domain=[("share", "=", False)],
         help="Who receives escalations of late activities, besides the assignee's manager when one is known.",
     )
+
+    # -- customer messages: the customer's quiet hours ----------------------------
+    crm_quiet_hours_start = fields.Float(
+        "Quiet Hours From", default=21.0,
+        help="E-mails and SMS of customer notifications and reminders due from this time of the "
+        "recipient's day are deferred to the end of the quiet hours, in the recipient's timezone (the "
+        "company's without one). Same start and end: no quiet hours.",
+    )
+    crm_quiet_hours_end = fields.Float("Quiet Hours Until", default=8.0)
+
+    @api.constrains("crm_quiet_hours_start", "crm_quiet_hours_end")
+    def _check_crm_quiet_hours(self):
+        for company in self:
+            for hours in (company.crm_quiet_hours_start, company.crm_quiet_hours_end):
+                try:
+                    float_to_time(hours)
+                except ValueError as error:
+                    raise ValidationError(_("Quiet hours: a time of day from 00:00 to 23:59.")) from error
+
+    def _crm_quiet_hours(self):
+        """(start, end) of the company's quiet hours, float hours."""
+        self.ensure_one()
+        return self.crm_quiet_hours_start, self.crm_quiet_hours_end
 
     @api.constrains("crm_activity_reminder_hours", "crm_activity_late_hours")
     def _check_crm_activity_hours(self):

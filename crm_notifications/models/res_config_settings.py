@@ -36,6 +36,10 @@ class ResConfigSettings(models.TransientModel):
             if not 1 <= settings.crm_notification_expiry_days <= 36500:
                 raise ValidationError(_("Keep read notifications (days): between 1 and 36500 days."))
 
+    # -- customer messages: quiet hours, per company -----------------------------
+    crm_quiet_hours_start = fields.Float(related="company_id.crm_quiet_hours_start", readonly=False)
+    crm_quiet_hours_end = fields.Float(related="company_id.crm_quiet_hours_end", readonly=False)
+
     # -- activity alerts, stored per company ------------------------------------
     crm_activity_mail_server_id = fields.Many2one(
         related="company_id.crm_activity_mail_server_id", readonly=False

@@ -27,3 +27,4 @@ from . import test_notification_noise
 from . import test_security_rpc_noise
 from . import test_notification_digest
 from . import test_ui_noise
+from . import test_customer_quiet_hours

@@ -34,6 +34,13 @@ def normalize_sql(text):
 SALES_GROUPS = "base.group_user,sales_team.group_sale_salesman_all_leads,project.group_project_user"
 
 
+def no_quiet_hours(env):
+    """Customer e-mails and SMS go out whatever the hour (the companies'
+    quiet hours from 00:00 to 00:00): the tests of other behaviours must not
+    depend on the time they run at; the quiet hours' own tests set them."""
+    env["res.company"].sudo().search([]).write({"crm_quiet_hours_start": 0.0, "crm_quiet_hours_end": 0.0})
+
+
 class CrmTestMixin(MailCase):
     """Odoo's mail test helpers (``mock_mail_gateway``, ``assertMailMail``,
     ``mock_bus``, ``assertBus``) and the addon's."""
@@ -60,6 +67,7 @@ class CrmNotificationCase(TransactionCase, CrmTestMixin):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, no_reset_password=True))
+        no_quiet_hours(cls.env)
         cls.user_a = new_test_user(cls.env, "notif_a", groups=SALES_GROUPS + ",project.group_project_manager",
                                    name="Alice Author")
         cls.user_b = new_test_user(cls.env, "notif_b", groups=SALES_GROUPS, name="Bob Recipient")
@@ -379,6 +387,7 @@ class SecurityRpcCase(HttpCase):
         env["res.lang"]._activate_lang("fr_FR")
         cls.company = env.company
         cls.company2 = env["res.company"].create({"name": "Second Company"})
+        no_quiet_hours(env)
         cls.secret = env["ir.config_parameter"].sudo().get_param("database.secret")
         cls.smtp = env["ir.mail_server"].sudo().create({
             "name": "Attack target", "smtp_host": "smtp.invalid", "smtp_user": "u", "smtp_pass": SMTP_SECRET,

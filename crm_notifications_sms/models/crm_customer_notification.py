@@ -25,9 +25,20 @@ class CrmCustomerNotification(models.Model):
                    SELECT 1 FROM phone_blacklist b WHERE b.number = p.phone_sanitized AND b.active)"""
         )
 
-    def _split_reachable(self, partners):
-        if self.channel != "sms":
-            return super()._split_reachable(partners)
+    def _crm_preview_categories(self):
+        categories = super()._crm_preview_categories()
+        if self.channel == "sms":
+            categories["channel"] = SQL(
+                """CASE WHEN NOT p.active THEN 'archived'
+                        WHEN p.phone_sanitized IS NULL THEN 'no_address'
+                        WHEN EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.number = p.phone_sanitized AND b.active)
+                        THEN 'blacklisted'
+                        ELSE 'ok' END""")
+        return categories
+
+    def _split_reachable(self, partners, channel=None):
+        if (channel or self.channel) != "sms":
+            return super()._split_reachable(partners, channel=channel)
         reasons = {}
         blacklisted = set(self.env["phone.blacklist"].sudo().search([
             ("number", "in", [p.phone_sanitized for p in partners if p.phone_sanitized]),
@@ -43,6 +54,15 @@ class CrmCustomerNotification(models.Model):
                 reasons[partner.id] = _("Opted out (phone blacklist)")
         return partners.filtered(lambda p: p.id not in reasons), reasons
 
+    def _crm_fallback_candidates(self, skipped):
+        """By SMS, the customers without a usable number get an e-mail
+        instead (not the archived, the opted out, nor those hidden from the
+        sender)."""
+        if self.channel != "sms":
+            return super()._crm_fallback_candidates(skipped)
+        return skipped.filtered(lambda delivery: not delivery.hidden_recipient and delivery.partner_id.active
+                                and not delivery.partner_id.phone_sanitized)
+
     def _deliver_channel(self, deliveries):
         if self.channel != "sms":
             return super()._deliver_channel(deliveries)
@@ -51,7 +71,12 @@ class CrmCustomerNotification(models.Model):
     def _deliver_sms(self, deliveries):
         """One ``sms.sms`` per claimed delivery, the body rendered for each
         customer in their language (with the sender's rights) and sent as text
-        by Odoo's SMS queue."""
+        by Odoo's SMS queue. Those that may not go out now (the customer's
+        quiet hours or local time) are held and queued by the cron later:
+        Odoo's SMS queue has no scheduled date."""
+        deliveries = self._crm_hold(deliveries)
+        if not deliveries:
+            return
         partners = deliveries.partner_id
         texts = {pid: html2plaintext(body) for pid, body in self._crm_render("body", partners.ids).items()}
         uuids = [uuid4().hex for _delivery in deliveries]

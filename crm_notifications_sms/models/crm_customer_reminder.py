@@ -70,7 +70,10 @@ class CrmCustomerReminder(models.Model):
     def _deliver_sms(self, deliveries):
         """Queue one ``sms.sms`` per claimed delivery (Odoo's SMS queue sends
         them); a receiver whose number became invalid since the reminder was
-        saved gets a failed delivery, and the others their SMS."""
+        saved gets the reminder by e-mail instead (or its failed delivery
+        tells them in-app), and the others their SMS. Those in the
+        receiver's quiet hours are held and queued by the cron later."""
+        deliveries = self._crm_hold(deliveries)
         reminders = self.browse(deliveries.mapped("res_id"))
         values_list, linked, uuids, failed = [], [], [], []
         for delivery in deliveries:
@@ -102,3 +105,5 @@ class CrmCustomerReminder(models.Model):
                 cron.sudo()._trigger()
         for delivery, reason in failed:
             delivery.write({"state": "failed", "reason": reason})
+        if failed:
+            self._crm_fallback_to_email(deliveries.browse([delivery.id for delivery, _reason in failed]))

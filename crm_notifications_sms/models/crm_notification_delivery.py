@@ -27,6 +27,7 @@ class CrmNotificationDelivery(models.Model):
         if not deliveries:
             return
         by_uuid = {sms.uuid: sms for sms in sms_records}
+        newly_failed = self.browse()
         labels = dict(sms_records._fields["failure_type"]._description_selection(self.env))
         sent_states = set(self.env["sms.sms"].IAP_TO_SMS_STATE_SUCCESS.values())
         for delivery in deliveries:
@@ -36,9 +37,13 @@ class CrmNotificationDelivery(models.Model):
                 reason = _("SMS not sent: %(failure)s (%(code)s)",
                            failure=labels.get(failure, failure), code=failure)
                 if delivery.state != "failed" or delivery.reason != reason:
+                    if delivery.state != "failed":
+                        newly_failed |= delivery
                     delivery.write({"state": "failed", "reason": reason})
             elif sms.state in sent_states and delivery.state in ("queued", "failed"):
                 delivery.write({"state": "sent", "reason": False})
+        # the SMS that failed now fall back to e-mail (crm.delivery.source.mixin)
+        newly_failed._notify_failed()
 
     def _update_from_sms_reports(self, message_statuses):
         """Delivery reports received from IAP (``/sms/status``): the SMS that
@@ -53,6 +58,7 @@ class CrmNotificationDelivery(models.Model):
             if iap_status in success:
                 continue
             deliveries = self.sudo().search([("channel", "=", "sms"), ("sms_uuid", "in", status["uuids"])])
+            newly_failed = deliveries.filtered(lambda delivery: delivery.state != "failed")
             if deliveries:
                 failure = f"sms_{iap_status}"
                 deliveries.write({
@@ -60,3 +66,4 @@ class CrmNotificationDelivery(models.Model):
                     "reason": _("SMS not delivered: %(failure)s (%(code)s)",
                                 failure=labels.get(failure, iap_status), code=iap_status),
                 })
+                newly_failed._notify_failed()
