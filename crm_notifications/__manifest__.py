@@ -3,7 +3,7 @@
     "name": "CRM Notifications",
     "summary": "Notification center with a live systray bell, customer reminders, "
     "customer notifications and activity alerts",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "crm_notifications developers",
@@ -13,6 +13,9 @@
     "depends": [
         "base_setup",
         "mail",
+        # working schedules and public holidays of the activity alerts (project
+        # depends on it already)
+        "resource",
         "crm",
         "project",
         "contacts",
@@ -30,6 +33,7 @@
         "security/crm_notifications_groups.xml",
         "security/crm_notifications_security.xml",
         "security/ir.model.access.csv",
+        "security/crm_activity_escalation_security.xml",
         "data/crm_notifications_cron.xml",
         "data/crm_notification_digest_data.xml",
         "data/crm_notification_rule_data.xml",
@@ -37,6 +41,7 @@
         "data/crm_activity_alert_data.xml",
         "data/mail_templates.xml",
         "views/crm_notification_views.xml",
+        "views/crm_activity_escalation_views.xml",
         "views/crm_notification_rule_views.xml",
         "views/crm_notification_preference_views.xml",
         "views/res_users_views.xml",

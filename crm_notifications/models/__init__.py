@@ -7,6 +7,8 @@ from . import crm_notification_digest
 from . import crm_notification_delivery
 from . import crm_notification_send_attempt
 from . import crm_notification_rule
+from . import crm_activity_escalation_level
+from . import crm_notification_escalation
 from . import mail_activity
 from . import mail_thread
 from . import calendar_event

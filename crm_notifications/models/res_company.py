@@ -1,20 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
 from ..tools import schedule
 from ..tools.quiet_hours import float_to_time
+from .crm_activity_escalation_level import DEFAULT_LEVEL
 
 # the values shipped with the addon, restored by "Reset to defaults"
 ACTIVITY_ALERT_DEFAULTS = {
     "crm_activity_mail_server_id": False,
     "crm_activity_reminder_hours": 24,
     "crm_activity_reminder_sender": "system",
-    "crm_activity_late_hours": 24,
     "crm_activity_late_sender": "system",
     "crm_activity_late_email": False,
-    "crm_activity_escalation_user_ids": [(5, 0, 0)],
+    "crm_activity_working_hours": False,
+    # one level, 24 hours after the deadline, to the assignee's manager
+    "crm_activity_escalation_level_ids": [Command.clear(), Command.create(DEFAULT_LEVEL)],
 }
 
 
@@ -36,10 +38,24 @@ class ResCompany(models.Model):
         help="System address: the mail server's own from address. Activity owner: the address of the "
         "user who scheduled the activity (its creator).",
     )
+    # -- activity alerts: working hours and the escalation ladder ---------------
+    crm_activity_working_hours = fields.Boolean(
+        "Alert Hours in Working Hours",
+        help="Count the reminder's hours before and the escalation levels' hours after the deadline in the "
+        "company's working hours (its working schedule and public holidays): an activity due on Friday "
+        "evening is not escalated on Saturday. Off: hours of the clock.",
+    )
+    crm_activity_escalation_level_ids = fields.One2many(
+        "crm.activity.escalation.level", "company_id", string="Escalation Levels",
+        help="An activity still open after a level's hours is escalated to its recipients, level by level.",
+    )
+    # the single escalation of earlier versions, now the first level: kept
+    # for integrators and RPC clients that set it
     crm_activity_late_hours = fields.Integer(
-        "Escalation Hours After Deadline", default=24,
-        help="An activity still open this many hours after it is due (the end of its due date in the "
-        "assignee's timezone) is escalated.",
+        "Escalation Hours After Deadline", compute="_compute_crm_activity_first_level",
+        inverse="_inverse_crm_activity_first_level",
+        help="The hours of the first escalation level: an activity still open this many hours after it is "
+        "due (the end of its due date in the assignee's timezone) is escalated.",
     )
     crm_activity_late_sender = fields.Selection(
         [("system", "System address"), ("email", "Chosen address")], string="Escalation Sender",
@@ -47,9 +63,9 @@ class ResCompany(models.Model):
     )
     crm_activity_late_email = fields.Char("Escalation Sender Address")
     crm_activity_escalation_user_ids = fields.Many2many(
-        "res.users", "res_company_crm_activity_escalation_user_rel", "company_id", "user_id",
-        string="Escalation Recipients", domain=[("share", "=", False)],
-        help="Who receives escalations of late activities, besides the assignee's manager when one is known.",
+        "res.users", string="Escalation Recipients", domain=[("share", "=", False)],
+        compute="_compute_crm_activity_first_level", inverse="_inverse_crm_activity_first_level",
+        help="The recipients of the first escalation level.",
     )
 
     # -- customer messages: the customer's quiet hours ----------------------------
@@ -75,17 +91,48 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.crm_quiet_hours_start, self.crm_quiet_hours_end
 
-    @api.constrains("crm_activity_reminder_hours", "crm_activity_late_hours")
+    @api.constrains("crm_activity_reminder_hours")
     def _check_crm_activity_hours(self):
+        # the levels' hours: crm.activity.escalation.level._check_hours
         for company in self:
             if not schedule.valid_hours(company.crm_activity_reminder_hours):
                 raise ValidationError(_(
                     "Reminder: hours before the deadline must be between 1 and %(max)s.", max=schedule.MAX_HOURS
                 ))
-            if not schedule.valid_hours(company.crm_activity_late_hours):
-                raise ValidationError(_(
-                    "Escalation: hours after the deadline must be between 1 and %(max)s.", max=schedule.MAX_HOURS
-                ))
+
+    @api.depends("crm_activity_escalation_level_ids.hours", "crm_activity_escalation_level_ids.user_ids")
+    def _compute_crm_activity_first_level(self):
+        for company in self:
+            first = company.sudo().crm_activity_escalation_level_ids[:1]
+            company.crm_activity_late_hours = first.hours
+            company.crm_activity_escalation_user_ids = first.user_ids
+
+    def _inverse_crm_activity_first_level(self):
+        for company in self:
+            values = {"hours": company.crm_activity_late_hours,
+                      "user_ids": [Command.set(company.crm_activity_escalation_user_ids.ids)]}
+            first = company.crm_activity_escalation_level_ids[:1]
+            if first:
+                first.write(values)
+            else:
+                # recipients set on a company without levels: the default hours
+                values["hours"] = values["hours"] or DEFAULT_LEVEL["hours"]
+                company.crm_activity_escalation_level_ids = [Command.create(dict(DEFAULT_LEVEL, **values))]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._crm_escalation_levels_ensure()
+        return companies
+
+    def _crm_escalation_levels_ensure(self):
+        """Companies without an escalation ladder get the default one (at
+        install, and for new companies)."""
+        companies = self or self.search([])
+        missing = companies.filtered(lambda company: not company.sudo().crm_activity_escalation_level_ids)
+        self.env["crm.activity.escalation.level"].sudo().create([
+            dict(DEFAULT_LEVEL, company_id=company.id) for company in missing
+        ])
 
     @api.constrains("crm_activity_late_sender", "crm_activity_late_email")
     def _check_crm_activity_late_email(self):

@@ -56,6 +56,13 @@ class ResConfigSettings(models.TransientModel):
     crm_activity_escalation_user_ids = fields.Many2many(
         related="company_id.crm_activity_escalation_user_ids", readonly=False
     )
+    crm_activity_working_hours = fields.Boolean(related="company_id.crm_activity_working_hours", readonly=False)
+    # the company's working schedule, as in the Employees app's settings
+    crm_activity_calendar_id = fields.Many2one(related="company_id.resource_calendar_id", readonly=False)
+    # written to the company with its other alert fields (create below)
+    crm_activity_escalation_level_ids = fields.One2many(
+        related="company_id.crm_activity_escalation_level_ids", readonly=False
+    )
     # The chosen server, edited (or created) from here. Not stored: applied to
     # the ir.mail_server when the settings are saved. The password is
     # write-only: it always reads empty, a typed one replaces the saved one.

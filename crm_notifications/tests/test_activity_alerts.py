@@ -405,7 +405,9 @@ class TestActivityAlertSettings(ActivityAlertCase):
         with Form(self.env["res.config.settings"]) as form:
             form.crm_activity_reminder_hours = 2
             form.crm_activity_reminder_sender = "owner"
-            form.crm_activity_late_hours = 48
+            # the escalation's hours are its first level's (the ladder's list)
+            with form.crm_activity_escalation_level_ids.edit(0) as level:
+                level.hours = 48
         settings = form.save()
         settings.execute()
         self.assertEqual(self.company.crm_activity_reminder_hours, 2)
