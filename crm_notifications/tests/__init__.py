@@ -16,6 +16,7 @@ from . import test_customer_notification_sent
 from . import test_ui_reminder
 from . import test_reminder_email
 from . import test_activity_alerts
+from . import test_activity_escalation
 from . import test_customer_notification_email
 from . import test_smtp_sink
 from . import test_ui_customer_notification
