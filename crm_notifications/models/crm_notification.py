@@ -169,7 +169,7 @@ class CrmNotification(models.Model):
     is_resolved = fields.Boolean("Resolved", readonly=True)
     resolved_date = fields.Datetime(readonly=True)
     # out of the bell and of the unread count until then (UTC)
-    snoozed_until = fields.Datetime("Snoozed Until")
+    snoozed_until = fields.Datetime()
     # made in "digest" mode: listed in the user's next daily digest
     is_digest = fields.Boolean("In Digest", readonly=True)
     # an overflow summary (event "overflow"): how many past the rule's daily
@@ -643,9 +643,10 @@ class CrmNotification(models.Model):
             return self.browse(), set()
         titles = Rule.browse(specs)._render_titles(rows)
         notifications = self._insert_rows(rows, titles)
-        emailed = [notification for notification, row in zip(notifications, rows) if row["mode"] == "email"]
+        emailed = [notification.id for notification, row in zip(notifications, rows, strict=True)
+                   if row["mode"] == "email"]
         if emailed:
-            self.browse([n.id for n in emailed])._send_email_copies()
+            self.browse(emailed)._send_email_copies()
         return notifications, {row["user_id"] for row in rows}
 
     @api.model
