@@ -125,11 +125,14 @@ class ResCompany(models.Model):
         companies._crm_escalation_levels_ensure()
         return companies
 
+    @api.model
+    def _crm_escalation_levels_install(self):
+        """At install: every company gets the default escalation ladder."""
+        self.with_context(active_test=False).search([])._crm_escalation_levels_ensure()
+
     def _crm_escalation_levels_ensure(self):
-        """Companies without an escalation ladder get the default one (at
-        install, and for new companies)."""
-        companies = self or self.search([])
-        missing = companies.filtered(lambda company: not company.sudo().crm_activity_escalation_level_ids)
+        """Companies without an escalation ladder get the default one."""
+        missing = self.filtered(lambda company: not company.sudo().crm_activity_escalation_level_ids)
         self.env["crm.activity.escalation.level"].sudo().create([
             dict(DEFAULT_LEVEL, company_id=company.id) for company in missing
         ])
