@@ -468,6 +468,7 @@ class CrmCustomerNotification(models.Model):
         (``_crm_preview_categories``), quiet hours per timezone."""
         self.ensure_one()
         self._flush_recipients()
+        self.env["res.partner"].flush_model(["tz"])
         self.env["mail.blacklist"].flush_model()
         cr = self.env.cr
         cr.execute(SQL("SELECT count(*) FROM (%s) r", self._recipient_query()))

@@ -36,7 +36,8 @@ class CrmNotificationDelivery(models.Model):
                 failure = sms.failure_type or "unknown"
                 reason = _("SMS not sent: %(failure)s (%(code)s)",
                            failure=labels.get(failure, failure), code=failure)
-                if delivery.state != "failed" or delivery.reason != reason:
+                # the same failure reported again keeps what the fallback added
+                if delivery.state != "failed" or not (delivery.reason or "").startswith(reason):
                     if delivery.state != "failed":
                         newly_failed |= delivery
                     delivery.write({"state": "failed", "reason": reason})
