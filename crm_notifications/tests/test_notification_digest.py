@@ -142,7 +142,7 @@ class TestNotificationDigest(DigestCase):
         self.assertIn(f"{first.res_model_name}: Desks", body)
         self.assertIn(first.reason, body)
         self.assertLess(body.index("Chairs"), body.index("Desks"), "oldest first")
-        self.assertIn("timezone: 08:00", body)
+        self.assertRegex(body, r"every day at this hour of your timezone:</span>\s*08:00")
         self.assertIn("Your Notifications", body)
         self.assertNotIn("/mail/unfollow", body)
         # one notification: the singular
@@ -305,7 +305,7 @@ class TestNotificationDigest(DigestCase):
         self.assertEqual(self.digests(self.bob).occurrence_date, datetime(2027, 1, 4, 16, 0))
         self.process_queue()
         [received] = self.received_by(self.bob)
-        self.assertIn("timezone: 17:00", self.html(received))
+        self.assertRegex(self.html(received), r"your timezone:</span>\s*17:00")
 
     def test_user_without_email_skipped(self):
         """No address: the day's digest is logged skipped with the reason,
