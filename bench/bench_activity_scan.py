@@ -13,6 +13,22 @@
 # 1,000 due alerts (claims, mails, in-app), committed after each call as
 # Odoo's cron runner does, then undone so that the next size has the same
 # due set. Knobs: BENCH_SIZES (default "10000,100000,1000000"), BENCH_REPS.
+#
+# BENCH_LADDER=1 (issue 13): the company counts alert hours in working hours
+# (a Monday-Friday 08:00-12:00 / 13:00-17:00 schedule, UTC) and escalates on
+# a ladder of three levels (24, 48 and 72 working hours after the deadline);
+# the due escalations are 14 to 43 days late (every level due: 1,500 level
+# sends), the future ones 14 days ahead or more (out of the reminder's 24
+# working hours), and 500 more activities are half-way up the ladder (level
+# 1 sent, level 2 not due): read by the escalation scan, never returned.
+#
+# BENCH_LADDER=1 (issue 13): the company counts alert hours in working hours
+# (a Monday-Friday 08:00-12:00 / 13:00-17:00 schedule, UTC) and escalates on
+# a ladder of three levels (24, 48 and 72 working hours after the deadline);
+# the due escalations are 14 to 43 days late (every level due: 1,500 level
+# sends), the future ones 14 days ahead or more (out of the reminder's 24
+# working hours), and 500 more activities are half-way up the ladder (level
+# 1 sent, level 2 not due): read by the escalation scan, never returned.
 # ruff: noqa: F821  (env is provided by odoo shell)
 import datetime
 import os
@@ -33,6 +49,8 @@ N_DUE_ESCALATION = 500
 N_DUE = N_DUE_REMINDER + N_DUE_ESCALATION
 N_USERS = 10
 N_LEADS = 50
+LADDER = os.environ.get("BENCH_LADDER") == "1"
+N_MID_LADDER = 500 if LADDER else 0
 
 T0 = time.perf_counter()
 LOAD_AT_START = os.getloadavg()
@@ -92,6 +110,19 @@ manager = Users.create({"name": "Bench Escalation Manager", "login": "bench_mana
 company = su.company
 company.write({"crm_activity_escalation_user_ids": [Command.set(manager.ids)],
                "crm_activity_reminder_hours": 24, "crm_activity_late_hours": 24})
+if LADDER:
+    calendar = su["resource.calendar"].create({
+        "name": "Bench office (UTC)", "tz": "UTC",
+        "attendance_ids": [Command.create({"name": f"{day} {start}", "dayofweek": str(day), "hour_from": start,
+                                           "hour_to": end, "day_period": period})
+                           for day in range(5) for start, end, period in ((8, 12, "morning"), (13, 17, "afternoon"))],
+    })
+    company.write({
+        "resource_calendar_id": calendar.id, "crm_activity_working_hours": True,
+        "crm_activity_escalation_level_ids": [Command.clear()] + [
+            Command.create({"hours": hours, "user_ids": [Command.set(manager.ids)], "notify_manager": True})
+            for hours in (24, 48, 72)],
+    })
 leads = su["crm.lead"].create([{"name": f"Bench lead {i:03d}", "user_id": assignees[i % N_USERS].id}
                                for i in range(N_LEADS)])
 cr.commit()
@@ -116,16 +147,24 @@ def insert(first, last, kind):
       their deadline; 9 the same dates, archived (done).
     """
     d = SQL("(%s::date + g.off)", today)
-    if kind == "due_reminder":
+    level_for, hours_done = SQL("NULL::timestamp"), SQL("NULL::int")
+    if kind == "mid_ladder":
+        # level 1 sent for this deadline, level 2 not due yet
+        offset = SQL("%s", MID_LADDER_OFFSET)
+        active = SQL("TRUE")
+        reminder, escalation = SQL("(%s + time '23:59:59')", d), SQL("NULL::timestamp")
+        level_for, hours_done = SQL("(%s + time '23:59:59')", d), SQL("24")
+    elif kind == "due_reminder":
         offset = SQL("0")
         active = SQL("TRUE")
         reminder = escalation = SQL("NULL::timestamp")
     elif kind == "due_escalation":
-        offset = SQL("-(2 + mod(g, 30))")
+        offset = SQL("-(14 + mod(g, 30))") if LADDER else SQL("-(2 + mod(g, 30))")
         active = SQL("TRUE")
         reminder, escalation = SQL("(%s + time '23:59:59')", d), SQL("NULL::timestamp")
     else:
-        offset = SQL("CASE WHEN mod(g, 10) < 5 THEN 2 + mod(g * 7, 364) ELSE -(3 + mod(g * 13, 728)) END")
+        offset = SQL("CASE WHEN mod(g, 10) < 5 THEN %s + mod(g * 7, 364) ELSE -(3 + mod(g * 13, 728)) END",
+                     14 if LADDER else 2)
         active = SQL("mod(g, 10) <> 9")
         reminder = escalation = SQL(
             "CASE WHEN mod(g, 10) BETWEEN 5 AND 8 THEN %s + time '23:59:59' END", d)
@@ -133,17 +172,17 @@ def insert(first, last, kind):
         """INSERT INTO mail_activity
                 (res_model_id, res_model, res_id, res_name, activity_type_id, user_id, summary,
                  date_deadline, crm_deadline_utc, active, crm_reminder_done_for, crm_escalation_done_for,
-                 automated, create_uid, create_date, write_uid, write_date)
+                 crm_escalation_level_for, crm_escalation_hours_done, automated, create_uid, create_date, write_uid, write_date)
            SELECT %(model_id)s, 'crm.lead', (%(leads)s::int[])[1 + mod(g.g, %(n_leads)s)],
                   'Bench lead ' || mod(g.g, %(n_leads)s), %(type)s,
                   (%(users)s::int[])[1 + mod(g.g, %(n_users)s)], %(kind)s || ' ' || g.g,
                   %(d)s, %(d)s + time '23:59:59', %(active)s, %(reminder)s, %(escalation)s,
-                  FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  %(level_for)s, %(hours_done)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
              FROM (SELECT g, %(offset)s AS off FROM generate_series(%(first)s, %(last)s) g) g
             ORDER BY g.g""",
         model_id=lead_model_id, leads=leads.ids, n_leads=N_LEADS, type=todo.id, users=assignees.ids,
         n_users=N_USERS, kind=kind, d=d, active=active, reminder=reminder, escalation=escalation,
-        uid=env.uid, now=now, offset=offset, first=first, last=last,
+        uid=env.uid, now=now, offset=offset, first=first, last=last, level_for=level_for, hours_done=hours_done,
     ))
 
 
@@ -164,11 +203,20 @@ def due_counts():
 log(f"setup: the {N_DUE:,} due activities ({N_DUE_REMINDER} reminders, {N_DUE_ESCALATION} escalations)")
 insert(0, N_DUE_REMINDER - 1, "due_reminder")
 insert(N_DUE_REMINDER, N_DUE - 1, "due_escalation")
-cr.execute("SELECT id, crm_reminder_done_for, crm_escalation_done_for FROM mail_activity "
-           "WHERE summary LIKE 'due\\_%%' ORDER BY id")
+if LADDER:
+    # a deadline between "48 working hours ago" and "24 working hours ago"
+    Activity = su["mail.activity"]
+    bound1, bound2 = (Activity._crm_alert_shift(company, now, -hours) for hours in (24, 48))
+    MID_LADDER_OFFSET = next(off for off in range(-1, -30, -1) if bound2 < datetime.datetime.combine(
+        today + datetime.timedelta(days=off), datetime.time(23, 59, 59)) <= bound1)
+    log(f"  {N_MID_LADDER} half-way up the ladder, due {today + datetime.timedelta(days=MID_LADDER_OFFSET)}")
+    insert(N_DUE, N_DUE + N_MID_LADDER - 1, "mid_ladder")
+cr.execute("SELECT id, crm_reminder_done_for, crm_escalation_done_for, crm_escalation_level_for, "
+           "crm_escalation_hours_done FROM mail_activity "
+           "WHERE summary LIKE 'due\\_%%' OR summary LIKE 'mid\\_%%' ORDER BY id")
 due_state = cr.fetchall()
 cr.commit()
-loaded = N_DUE
+loaded = N_DUE + N_MID_LADDER
 results = []
 for size in SIZES:
     # ---- grow the table
@@ -273,9 +321,11 @@ for size in SIZES:
     cr.execute(SQL("DELETE FROM crm_notification WHERE id > %s", notif0))
     cr.execute("DELETE FROM bus_bus")
     cr.execute(SQL(
-        """UPDATE mail_activity a SET crm_reminder_done_for = s.r, crm_escalation_done_for = s.e
-             FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[]) AS s(id, r, e) WHERE a.id = s.id""",
-        [row[0] for row in due_state], [row[1] for row in due_state], [row[2] for row in due_state],
+        """UPDATE mail_activity a SET crm_reminder_done_for = s.r, crm_escalation_done_for = s.e,
+                  crm_escalation_level_for = s.l, crm_escalation_hours_done = s.h
+             FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::timestamp[], %s::int[])
+                  AS s(id, r, e, l, h) WHERE a.id = s.id""",
+        *([row[i] for row in due_state] for i in range(5)),
     ))
     cr.commit()
     su.invalidate_all()
@@ -295,7 +345,11 @@ print()
 hr("=")
 print(f"Activity alerts: scan with {N_DUE:,} due ({N_DUE_REMINDER} reminders, {N_DUE_ESCALATION} escalations) "
       f"among growing numbers of activities")
-print("  not due: 50% due 2-365 days ahead (alerts pending), 40% past with both alerts sent, 10% archived.")
+print("  not due: 50% due 2-365 days ahead (alerts pending), 40% past with both alerts sent, 10% archived."
+      if not LADDER else
+      f"  LADDER: working hours on, 3 escalation levels (24/48/72 working h; {N_DUE_ESCALATION} activities x 3 "
+      f"levels due), {N_MID_LADDER} half-way up the ladder;\n  not due: 50% due 14-377 days ahead, 40% past with "
+      "both alerts sent, 10% archived.")
 print(f"  scan = mail.activity._crm_alerts_due('reminder') + _crm_alerts_due('escalation') (limit "
       f"{ma.CRON_BATCH_SIZE} each, what one cron call scans),\n  {REPS} repetitions, ROLLBACK after each; "
       f"full run = _cron_send_activity_alerts() until nothing is due, COMMIT after each call.")
