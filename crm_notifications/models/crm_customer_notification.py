@@ -45,7 +45,7 @@ CRON_CHUNKS = 1
 TITLE_MAX_LENGTH = 250
 BODY_MAX_LENGTH = 500_000
 # written by the actions (Send, Deactivate) and the cron only, never by a client
-ACTION_FIELDS = frozenset({"state", "start_date", "next_date", "user_id"})
+ACTION_FIELDS = frozenset({"state", "start_date", "next_date", "user_id", "fanout_date"})
 # what a send is made of: frozen while the notification is sent or under way
 CONTENT_FIELDS = frozenset({
     "name", "body", "kind", "partner_id", "group_id", "channel", "timing", "scheduled_date",
@@ -145,7 +145,10 @@ class CrmCustomerNotification(models.Model):
     # sent at each customer's local time, as soon as the first clock on
     # Earth (UTC+14) shows its local time; each customer's message then
     # waits for their own (mail.mail.scheduled_date, held SMS claims)
-    fanout_date = fields.Datetime(compute="_compute_fanout_date", store=True, index=True, copy=False)
+    fanout_date = fields.Datetime(
+        "Fan-out Start", compute="_compute_fanout_date", store=True, index=True, copy=False,
+        help="When the sending of the next occurrence starts (UTC).",
+    )
     # the form's dates are in the reader's timezone; a recurring send keeps
     # its local time in the notification's: both shown, labelled
     scheduled_local = fields.Char("Send On, local time", compute="_compute_local_times")

@@ -8,7 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import CustomerNotificationCase
+from .common import CustomerNotificationCase, SecurityRpcCase
 
 
 @tagged("post_install", "-at_install")
@@ -96,3 +96,33 @@ class TestCustomerPreview(CustomerNotificationCase):
         other = self.group_notification(user=self.sal2)
         with self.assertRaises(AccessError):
             other.with_user(self.sal).action_preview_recipients()
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerMessagesRpc(SecurityRpcCase):
+    """Issue 13's entry points through the web client's RPC, as attackers."""
+
+    def test_preview_through_rpc(self):
+        """A salesman previews their own draft, not a colleague's."""
+        self.login(self.sal)
+        result = self.ok(self.call("crm.customer.notification", "action_preview_recipients", [self.draft_sal.id]))
+        self.assertEqual(result["tag"], "display_notification")
+        self.assert_refused(self.call("crm.customer.notification", "action_preview_recipients",
+                                      [self.draft_sal2.id]))
+
+    def test_private_helpers_not_callable(self):
+        """Tokens are not minted nor addresses blacklisted through RPC."""
+        self.login(self.sal)
+        _result, error = self.call("crm.customer.notification", "_crm_unsubscribe_token", self.ana.id,
+                                   self.ana.email)
+        self.assertIsNotNone(error)
+        _result, error = self.call("mail.blacklist", "_crm_unsubscribe", "jean@example.com", self.jean.id)
+        self.assertIsNotNone(error)
+        self.assertFalse(self.env["mail.blacklist"].search([("email", "=", "jean@example.com")]))
+
+    def test_send_dates_not_written_by_clients(self):
+        """The fan-out date moves with Send only: a salesman cannot make a
+        scheduled notification go early."""
+        self.login(self.sal)
+        self.assert_named_error(self.call("crm.customer.notification", "write", [self.draft_sal.id],
+                                          {"fanout_date": "2020-01-01 00:00:00"}), "Fan-out Start")
