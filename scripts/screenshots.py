@@ -30,19 +30,23 @@ ROOT = Path(__file__).resolve().parent.parent
 DESKTOP = ROOT / "crm_notifications" / "static" / "description"
 PHONE = ROOT / "docs" / "screenshots"
 
-# name, path (after the base URL), (width, height), clicks before the shot, folder
+# name, path (after the base URL), (width, height), clicks before the shot
+# (a CSS selector, or "row:<text>": the first list row or card holding that
+# text), folder
 SHOTS = [
     ("settings", "/odoo/action-crm_notifications.crm_notifications_config_settings_action", (1280, 900), [], DESKTOP),
-    ("rule_form", "/odoo/action-crm_notifications.crm_notification_rule_action/1", (1280, 900), [], DESKTOP),
+    ("rule_form", "/odoo/action-crm_notifications.crm_notification_rule_action", (1280, 900),
+     ["row:Lead / opportunity assigned"], DESKTOP),
     ("bell_dropdown", "/odoo/action-crm_notifications.crm_notification_action_my", (1280, 800),
      ["button.o_crm_notification_systray"], DESKTOP),
     ("notification_list", "/odoo/action-crm_notifications.crm_notification_action_my", (1280, 800), [], DESKTOP),
     ("reminder_list", "/odoo/action-crm_notifications.crm_customer_reminder_action", (1280, 800), [], DESKTOP),
-    ("reminder_form", "/odoo/action-crm_notifications.crm_customer_reminder_action/1", (1280, 900), [], DESKTOP),
+    ("reminder_form", "/odoo/action-crm_notifications.crm_customer_reminder_action", (1280, 900),
+     ["row:Renew"], DESKTOP),
     ("customer_notification_list", "/odoo/action-crm_notifications.crm_customer_notification_action",
      (1280, 800), [], DESKTOP),
-    ("customer_notification_form", "/odoo/action-crm_notifications.crm_customer_notification_action/1",
-     (1280, 900), [], DESKTOP),
+    ("customer_notification_form", "/odoo/action-crm_notifications.crm_customer_notification_action",
+     (1280, 900), ["row:Spring"], DESKTOP),
     ("activity_alerts_settings", "/odoo/action-crm_notifications.crm_notifications_config_settings_action",
      (1280, 1300), [], DESKTOP),
     ("bell_phone", "/odoo/action-crm_notifications.crm_notification_action_my", (390, 844),
@@ -153,8 +157,12 @@ def main():
                              "!document.querySelector('.o_loading_indicator')")
             time.sleep(1.5)
             for selector in clicks:
-                browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
-                time.sleep(1.5)
+                if selector.startswith("row:"):
+                    browser.evaluate(f"""[...document.querySelectorAll('.o_data_row .o_data_cell, .o_kanban_record')]
+                        .find((el) => el.innerText.includes({json.dumps(selector[4:])})).click()""")
+                else:
+                    browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+                time.sleep(2)
             target = Path(args.out) if args.out else folder
             target.mkdir(parents=True, exist_ok=True)
             browser.shot(target / f"{name}.png")
