@@ -16,7 +16,8 @@ ANSWER_EVENTS = {"acknowledged": "activity_acknowledged", "taken_over": "activit
 
 
 class CrmNotification(models.Model):
-    _inherit = "crm.notification"
+    # one file per topic, as mail splits mail.thread (the digest: crm_notification_digest.py)
+    _inherit = "crm.notification"  # pylint: disable=consider-merging-classes-inherited
 
     event = fields.Selection(
         selection_add=[
