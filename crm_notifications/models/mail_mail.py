@@ -28,6 +28,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.exceptions import MissingError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -53,7 +54,11 @@ class MailMail(models.Model):
         # Another process may have sent and deleted some of them since the
         # batch was read (auto_delete; bench/soak saw it with assignment
         # mails sent at commit): those are Odoo's to skip, not read here.
-        return self.exists().filtered(lambda mail: mail.model in self._crm_delivery_source_models)
+        # Checked only then: exists() costs a query per batch on every send.
+        try:
+            return self.filtered(lambda mail: mail.model in self._crm_delivery_source_models)
+        except MissingError:
+            return self.exists().filtered(lambda mail: mail.model in self._crm_delivery_source_models)
 
     @api.model
     def process_email_queue(self, ids=None, batch_size=1000):
