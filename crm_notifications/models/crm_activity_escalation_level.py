@@ -47,11 +47,17 @@ class CrmActivityEscalationLevel(models.Model):
 
     @api.depends("hours", "company_id.crm_activity_escalation_level_ids.hours")
     def _compute_sequence(self):
-        for company in self.company_id:
-            # new (unsaved) levels of a form rank among the saved ones
-            ladder = company.crm_activity_escalation_level_ids.sorted(lambda level: (level.hours, level.id or 0))
+        # The levels edited in a form (the settings' list) are new records
+        # standing for saved ones (their _origin) or unsaved ones: each is
+        # ranked among its company's saved levels, which it replaces.
+        for company in self.company_id._origin:
+            mine = self.filtered(lambda level, company=company: level.company_id._origin == company)
+            origins = set(mine._origin.ids)
+            others = company.crm_activity_escalation_level_ids.filtered(
+                lambda level, origins=origins: level.id not in origins)
+            ladder = sorted([*others, *mine], key=lambda level: (level.hours, level._origin.id or 10**9))
             for rank, level in enumerate(ladder, start=1):
-                if level in self:
+                if level in mine:
                     level.sequence = rank
         for level in self.filtered(lambda level: not level.company_id):
             level.sequence = 1

@@ -12,7 +12,7 @@ from freezegun import freeze_time
 
 from odoo import Command, modules
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import config, email_normalize
 
 from .common import ActivityAlertCase
@@ -90,6 +90,20 @@ class TestEscalationLadder(EscalationCase):
         ladder = self.company.crm_activity_escalation_level_ids
         self.assertEqual([(lv.hours, lv.notify_manager, lv.user_ids.ids) for lv in ladder], [(24, True, [])])
         self.assertFalse(self.company.crm_activity_working_hours)
+
+    def test_levels_ranked_in_the_settings_form(self):
+        """The settings page lists the levels with their rank (the form's
+        records are new ones standing for the saved levels: they showed
+        "Level 0"); a new line is ranked among the saved ones by its hours,
+        the others are ranked again when saved."""
+        with Form(self.env["res.config.settings"]) as settings:
+            self.assertEqual(settings.crm_activity_escalation_level_ids.edit(0).sequence, 1)
+            with settings.crm_activity_escalation_level_ids.new() as line:
+                line.hours = 12
+                self.assertEqual(line.sequence, 1)
+        settings.save().execute()
+        ladder = self.company.crm_activity_escalation_level_ids.sorted("sequence")
+        self.assertEqual([(level.sequence, level.hours) for level in ladder], [(1, 12), (2, 24)])
 
     def test_new_company_gets_the_default_ladder(self):
         company = self.env["res.company"].create({"name": "Ladder Branch"})
