@@ -130,7 +130,7 @@ class MailActivity(models.Model):
         if not self.env.su:
             self._crm_check_alert_fields(vals)
         res = super().write(vals)
-        if "active" in vals and not vals["active"]:
+        if "active" in vals and not vals["active"] and self._crm_notification_enabled():
             # done (kept as archived): its notifications resolve
             self.env["crm.notification"]._queue_resolve([(self._name, res_id, 0) for res_id in self.ids])
         return res
@@ -138,6 +138,8 @@ class MailActivity(models.Model):
     def _crm_notification_causes_gone(self):
         # the alerts' notifications are caused by the activity too, with or
         # without an activity rule
+        if not self._crm_notification_enabled():
+            return []
         return [(self._name, res_id, 0) for res_id in self.ids]
 
     @api.model

@@ -96,7 +96,9 @@ class Base(models.AbstractModel):
         """What deleting these records resolves: the unread notifications
         they caused, for every user, when their model has rules (else
         nothing, at the cost of a cache lookup)."""
-        if not self or "crm.notification.rule" not in self.env.registry:
+        # not while modules install or uninstall (the addon's tables may be
+        # gone already): _crm_notification_enabled
+        if not self or not self._crm_notification_enabled():
             return []
         if self._name not in self.env["crm.notification.rule"]._get_rules_by_model():
             return []
