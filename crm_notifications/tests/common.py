@@ -4,6 +4,7 @@ customers, reminders, notifications, activities and the RPC attacker's
 fixtures, on Odoo's ``MailCase`` (mail gateway and bus helpers); crons run
 as Odoo's runner runs them (``run_cron_job``)."""
 
+import contextlib
 import importlib
 import json
 import logging
@@ -11,17 +12,18 @@ import re
 import time
 import xmlrpc.client
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from markupsafe import Markup
 
-from odoo import Command, fields
+from odoo import Command, fields, modules
 from odoo.tests import HttpCase, TransactionCase, get_db_name, new_test_user
-from odoo.tools import convert_file, email_normalize
+from odoo.tools import config, convert_file, email_normalize
 
 from odoo.addons.mail.tests.common import MailCase
 
-from .smtp_sink import SmtpSinkMixin
+from .smtp_sink import SmtpSink, SmtpSinkMixin
 
 
 def normalize_sql(text):
@@ -314,6 +316,35 @@ class ActivityAlertCase(TransactionCase, CrmTestMixin):
     def notifications(self, user, event):
         return self.env["crm.notification"].sudo().search([("user_id", "=", user.id), ("event", "=", event)])
 
+
+
+class AlertSmtpMixin:
+    """For ``ActivityAlertCase`` classes: the alerts' mail server is a real
+    SMTP server (``SmtpSink``, STARTTLS and AUTH), fed by Odoo's mail queue."""
+
+    def setUp(self):
+        super().setUp()
+        self.sink = SmtpSink(user="robot@example.com", password="s3cret").start()
+        self.addCleanup(self.sink.stop)
+        self.server.write({**self.sink.mail_server_values(), "sequence": 1})
+
+    @contextlib.contextmanager
+    def smtp_enabled(self):
+        """Odoo sends no e-mail in tests: let it, to the sink only."""
+        with patch.object(modules.module, "current_test", False), \
+                patch.dict(config.options, {"smtp_server": ""}), \
+                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
+            yield
+
+    def process_queue(self):
+        with self.smtp_enabled():
+            self.env["mail.mail"].with_context(
+                filters=[("model", "=", "crm.notification.delivery")]).process_email_queue()
+        self.env.invalidate_all()
+
+    def received_by(self, user):
+        return [received for received in self.sink.messages
+                if [email_normalize(rcpt) for rcpt in received.rcpt_tos] == [email_normalize(user.email)]]
 
 _logger = logging.getLogger(__name__)
 

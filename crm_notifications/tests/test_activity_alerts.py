@@ -29,19 +29,17 @@ activities)::
             -> Hash -> Function Scan on unnest conf
 """
 
-import contextlib
 from datetime import date, datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command, modules
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import config, email_normalize, mute_logger
+from odoo.tools import mute_logger
 
-from .common import DUE, PIXEL, ActivityAlertCase, normalize_sql
-from .smtp_sink import SmtpSink
+from .common import DUE, PIXEL, ActivityAlertCase, AlertSmtpMixin, normalize_sql
 
 
 @tagged("post_install", "-at_install")
@@ -457,30 +455,7 @@ class TestActivityAlertSettings(ActivityAlertCase):
 
 
 @tagged("post_install", "-at_install")
-class TestActivityAlertSmtp(ActivityAlertCase):
-
-    def setUp(self):
-        super().setUp()
-        self.sink = SmtpSink(user="robot@example.com", password="s3cret").start()  # STARTTLS + AUTH
-        self.addCleanup(self.sink.stop)
-        self.server.write({**self.sink.mail_server_values(), "sequence": 1})
-
-    @contextlib.contextmanager
-    def smtp_enabled(self):
-        with patch.object(modules.module, "current_test", False), \
-                patch.dict(config.options, {"smtp_server": ""}), \
-                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
-            yield
-
-    def process_queue(self):
-        with self.smtp_enabled():
-            self.env["mail.mail"].with_context(
-                filters=[("model", "=", "crm.notification.delivery")]).process_email_queue()
-        self.env.invalidate_all()
-
-    def received_by(self, user):
-        return [received for received in self.sink.messages
-                if [email_normalize(rcpt) for rcpt in received.rcpt_tos] == [email_normalize(user.email)]]
+class TestActivityAlertSmtp(AlertSmtpMixin, ActivityAlertCase):
 
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_server_down_then_back(self):

@@ -4,19 +4,15 @@ company's working hours (DST changes of Europe/Brussels, public holidays),
 acknowledging and taking over an escalation; through the cron as Odoo runs
 it, and the mail queue to a real SMTP server."""
 
-import contextlib
 from datetime import date, datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command, modules
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import config, email_normalize
 
-from .common import ActivityAlertCase
-from .smtp_sink import SmtpSink
+from .common import ActivityAlertCase, AlertSmtpMixin
 
 LEAD_GROUPS = "base.group_user,sales_team.group_sale_salesman"
 MANAGER_GROUPS = "base.group_user,sales_team.group_sale_salesman_all_leads,sales_team.group_sale_manager"
@@ -417,31 +413,8 @@ class TestEscalationAnswers(EscalationCase):
 
 
 @tagged("post_install", "-at_install")
-class TestEscalationSmtp(EscalationCase):
+class TestEscalationSmtp(AlertSmtpMixin, EscalationCase):
     """The ladder's e-mails through Odoo's mail queue to a real SMTP server."""
-
-    def setUp(self):
-        super().setUp()
-        self.sink = SmtpSink(user="robot@example.com", password="s3cret").start()
-        self.addCleanup(self.sink.stop)
-        self.server.write({**self.sink.mail_server_values(), "sequence": 1})
-
-    @contextlib.contextmanager
-    def smtp_enabled(self):
-        with patch.object(modules.module, "current_test", False), \
-                patch.dict(config.options, {"smtp_server": ""}), \
-                patch("odoo.addons.base.models.ir_mail_server.SMTP_TIMEOUT", 5):
-            yield
-
-    def process_queue(self):
-        with self.smtp_enabled():
-            self.env["mail.mail"].with_context(
-                filters=[("model", "=", "crm.notification.delivery")]).process_email_queue()
-        self.env.invalidate_all()
-
-    def received_by(self, user):
-        return [received for received in self.sink.messages
-                if [email_normalize(rcpt) for rcpt in received.rcpt_tos] == [email_normalize(user.email)]]
 
     def test_levels_by_email_exactly_once(self):
         """Two levels in working hours, the cron and the queue each run
