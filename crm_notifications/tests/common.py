@@ -522,13 +522,6 @@ class SecurityRpcCase(HttpCase):
     # RPC helpers
     # ------------------------------------------------------------
 
-    def browser_js(self, *args, **kwargs):
-        # The RPC calls' keep-alive connection would sit idle while the
-        # browser works, until the test server times it out and logs an
-        # ERROR ("Request timed out") that the test command counts.
-        self.opener.close()
-        return super().browser_js(*args, **kwargs)
-
     def login(self, user):
         self.authenticate(user.login, self.password(user.login))
 
