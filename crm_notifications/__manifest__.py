@@ -65,6 +65,7 @@
         "web.assets_backend": [
             "crm_notifications/static/src/services/**/*",
             "crm_notifications/static/src/components/**/*",
+            "crm_notifications/static/src/views/**/*",
         ],
         "web.assets_tests": [
             "crm_notifications/static/tests/tours/**/*",

@@ -5,7 +5,7 @@ data, in headless Chromium (Debian's ``chromium``), through the DevTools
 protocol (``websocket-client``, which the tours need anyway).
 
     python3 scripts/screenshots.py --url http://127.0.0.1:8069 --db DB \\
-        [--login admin --password admin] [--only name,...] [--out DIR]
+        [--login admin --password admin] [--only name,...] [--out DIR] [--page NAME=PATH]
 
 Each shot is a page (an Odoo URL), a window size and optional clicks to
 make before the capture (CSS selectors, e.g. to open the bell). The pages
@@ -48,10 +48,20 @@ SHOTS = [
     ("customer_notification_form", "/odoo/action-crm_notifications.crm_customer_notification_action",
      (1280, 900), ["row:Spring"], DESKTOP),
     ("activity_alerts_settings", "/odoo/action-crm_notifications.crm_notifications_config_settings_action",
-     (1280, 1300), [], DESKTOP),
+     (1280, 1650), [], DESKTOP),
     ("bell_phone", "/odoo/action-crm_notifications.crm_notification_action_my", (390, 844),
      ["button.o_crm_notification_systray"], PHONE),
     ("reminders_phone", "/odoo/action-crm_notifications.crm_customer_reminder_action", (390, 844), [], PHONE),
+    # issue 13: answering escalations in the bell, who would be reached, the
+    # delivery log of quiet hours and the SMS fallback
+    ("escalation_bell", "/odoo/action-crm_notifications.crm_notification_action_my", (1280, 800),
+     ["button.o_crm_notification_systray"], DESKTOP),
+    ("escalation_bell_phone", "/odoo/action-crm_notifications.crm_notification_action_my", (390, 844),
+     ["button.o_crm_notification_systray"], PHONE),
+    ("preview_recipients", "/odoo/action-crm_notifications.crm_customer_notification_action", (1280, 900),
+     ["row:Spring collection", "button[name=action_preview_recipients]"], DESKTOP),
+    ("delivery_log_customers", "/odoo/action-crm_notifications.crm_notification_delivery_action", (1280, 700),
+     [], DESKTOP),
 ]
 
 
@@ -138,6 +148,9 @@ def main():
     parser.add_argument("--password", default="admin")
     parser.add_argument("--only", default="", help="comma-separated shot names")
     parser.add_argument("--out", help="one folder for every shot")
+    parser.add_argument("--page", action="append", default=[], metavar="NAME=PATH",
+                        help="also a page outside the web client (e.g. a public page whose URL holds a "
+                             "token of this database), at 1280x700, in the desktop folder")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     browser = Browser()
@@ -149,12 +162,14 @@ def main():
             document.querySelector('form.oe_login_form').submit();""")
         time.sleep(1)
         browser.wait_for("document.readyState === 'complete' && !location.pathname.startsWith('/web/login')")
-        for name, path, size, clicks, folder in SHOTS:
-            if only and name not in only:
+        pages = [tuple(page.split("=", 1)) for page in args.page]
+        for name, path, size, clicks, folder in SHOTS + [(n, p, (1280, 700), [], DESKTOP) for n, p in pages]:
+            if only and name not in only and (name, path) not in pages:
                 continue
             browser.goto(args.url + path, size)
-            browser.wait_for("!!document.querySelector('.o_action_manager .o_action') && "
-                             "!document.querySelector('.o_loading_indicator')")
+            if path.startswith("/odoo"):
+                browser.wait_for("!!document.querySelector('.o_action_manager .o_action') && "
+                                 "!document.querySelector('.o_loading_indicator')")
             time.sleep(1.5)
             for selector in clicks:
                 if selector.startswith("row:"):

@@ -461,6 +461,8 @@ class CrmCustomerNotification(models.Model):
                 "message": "\n".join(lines),
                 "type": "info",
                 "sticky": True,
+                # one line each (static/src/views/customer_notification.scss)
+                "className": "o_crm_preview_recipients",
             },
         }
 

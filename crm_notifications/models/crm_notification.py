@@ -425,26 +425,29 @@ class CrmNotification(models.Model):
         return {
             "unread_count": self.get_unread_count(),
             "snooze_presets": self._snooze_presets(),
-            "notifications": [
-                {
-                    "id": n.id,
-                    "title": n.title,
-                    "body": n.body or "",
-                    "res_model": n.res_model,
-                    "res_id": n.res_id,
-                    "res_name": n.res_name or "",
-                    # model names are not secret; ir.model is admin-only
-                    "model_name": n.res_model_id.sudo().name or "",
-                    "event": n.event,
-                    "author_name": n.author_name,
-                    "date": fields.Datetime.to_string(n.date),
-                    "is_read": n.is_read,
-                    "is_resolved": n.is_resolved,
-                    "reason": n.reason or "",
-                    "can_mute": bool(n.rule_id) and not n.rule_is_locked,
-                }
-                for n in notifications
-            ],
+            "notifications": [notification._systray_values() for notification in notifications],
+        }
+
+    def _systray_values(self):
+        """What the bell shows of one notification (extended per topic, as
+        the escalation answers do)."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body or "",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "res_name": self.res_name or "",
+            # model names are not secret; ir.model is admin-only
+            "model_name": self.res_model_id.sudo().name or "",
+            "event": self.event,
+            "author_name": self.author_name,
+            "date": fields.Datetime.to_string(self.date),
+            "is_read": self.is_read,
+            "is_resolved": self.is_resolved,
+            "reason": self.reason or "",
+            "can_mute": bool(self.rule_id) and not self.rule_is_locked,
         }
 
     # ------------------------------------------------------------

@@ -40,6 +40,16 @@ class CrmNotification(models.Model):
                 notification.reason = _("The late activity was assigned to you")
         return res
 
+    def _systray_values(self):
+        values = super()._systray_values()
+        # the bell offers the answers as the form does: acknowledge while
+        # unanswered, take over until taken over
+        waiting = (self.event == "activity_late" and self.source_model == "mail.activity"
+                   and not self.is_resolved)
+        values["can_acknowledge"] = waiting and not self.escalation_answer
+        values["can_take_over"] = waiting and self.escalation_answer != "taken_over"
+        return values
+
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------

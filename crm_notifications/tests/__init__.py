@@ -28,6 +28,7 @@ from . import test_notification_noise
 from . import test_security_rpc_noise
 from . import test_notification_digest
 from . import test_ui_noise
+from . import test_ui_escalation
 from . import test_customer_quiet_hours
 from . import test_customer_unsubscribe
 from . import test_customer_preview

@@ -268,6 +268,8 @@ class ActivityAlertCase(TransactionCase, CrmTestMixin):
             "name": "Alerts server", "smtp_host": "127.0.0.1", "smtp_port": 2525, "smtp_encryption": "none",
             "from_filter": "alerts@example.com", "sequence": 50,
         })
+        # the shipped ladder (one level), whatever the database's company has
+        cls.company.crm_activity_escalation_level_ids = [Command.clear()]
         cls.company.write({
             "crm_activity_mail_server_id": cls.server.id,
             "crm_activity_reminder_hours": 24, "crm_activity_reminder_sender": "system",

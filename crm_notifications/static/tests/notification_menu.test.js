@@ -393,3 +393,39 @@ test("a notification without a rule that may be muted, resolved: no actions at a
     await contains(`${ITEM}.o_crm_notification_resolved`, {count: 4});
     await contains(`${DROPDOWN} .o_crm_notification_actions_toggle`, {count: 0});
 });
+
+test("an escalation is answered from the bell, without opening its record", async () => {
+    const pyEnv = await setup();
+    const [chairsId] = pyEnv["crm.notification"].search([["title", "=", "Chairs"]]);
+    const [desksId] = pyEnv["crm.notification"].search([["title", "=", "Desks"]]);
+    pyEnv["crm.notification"].write([chairsId, desksId], {event: "activity_late"});
+    onRpc("crm.notification", "action_open_record", () => expect.step("action_open_record"));
+    onRpc("crm.notification", "action_acknowledge", ({args}) => expect.step(`acknowledge ${args[0]}`));
+    onRpc("crm.notification", "action_take_over", ({args}) => expect.step(`take over ${args[0]}`));
+    await start();
+    await contains(COUNTER, {text: "3"});
+    await click(BELL);
+    const chairs = `${ITEM}:contains("Chairs")`;
+    const desks = `${ITEM}:contains("Desks")`;
+    // only the escalations offer the answers
+    await contains(`${DROPDOWN} .o_crm_notification_answers`, {count: 2});
+    expect(queryAllTexts(`${chairs} .o_crm_notification_answers button`)).toEqual([
+        "Acknowledge",
+        "Take over",
+    ]);
+    await click(`${chairs} .o_crm_notification_acknowledge`);
+    await contains(".o_notification", {
+        text: "Escalation acknowledged: no further escalation of this activity.",
+    });
+    // acknowledged and read; it can still be taken over
+    await contains(`${chairs}.o_crm_notification_read .o_crm_notification_take_over`);
+    await contains(`${chairs} .o_crm_notification_acknowledge`, {count: 0});
+    await contains(COUNTER, {text: "2"});
+    await click(`${desks} .o_crm_notification_take_over`);
+    await contains(".o_notification", {text: "The activity is now assigned to you."});
+    await contains(`${desks} .o_crm_notification_answers`, {count: 0});
+    await contains(COUNTER, {text: "1"});
+    // the dropdown stays open
+    await contains(DROPDOWN);
+    expect.verifySteps([`acknowledge ${chairsId}`, `take over ${desksId}`]);
+});

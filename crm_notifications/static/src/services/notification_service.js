@@ -237,6 +237,22 @@ export class NotificationCenter {
         return action;
     }
 
+    /**
+     * Answer an escalation of a late activity: "acknowledge" (no further
+     * level of it) or "take_over" (the activity becomes the user's).
+     *
+     * @param {number} id
+     * @param {"acknowledge"|"take_over"} answer
+     */
+    async answerEscalation(id, answer) {
+        const method = {acknowledge: "action_acknowledge", take_over: "action_take_over"}[answer];
+        if (!method) {
+            throw new Error(`Unknown answer: ${answer}`);
+        }
+        await this.orm.call(NOTIFICATION_MODEL, method, [[id]]);
+        await this.afterChange();
+    }
+
     /** After a change: what the server says (its bus notification may come later). */
     afterChange() {
         return this.state.listOpen ? this.loadNotifications() : this.refreshCounter();

@@ -35,6 +35,8 @@ export class CrmNotification extends models.Model {
     snoozed_until = fields.Datetime();
     rule_name = fields.Char();
     rule_is_locked = fields.Boolean({default: false});
+    // escalation answers (issue 13): "acknowledged", "taken_over" or false
+    escalation_answer = fields.Char();
 
     /** Not snoozed, or snoozed until a time that has come. */
     _notSnoozedDomain() {
@@ -83,6 +85,8 @@ export class CrmNotification extends models.Model {
                 is_resolved: record.is_resolved,
                 reason: record.reason || "",
                 can_mute: Boolean(record.rule_name) && !record.rule_is_locked,
+                can_acknowledge: this._isWaitingEscalation(record) && !record.escalation_answer,
+                can_take_over: this._isWaitingEscalation(record) && record.escalation_answer !== "taken_over",
             })),
         };
     }
@@ -130,6 +134,28 @@ export class CrmNotification extends models.Model {
                 message: `You will no longer be notified by the rule ${rules.join(", ")}. Undo in your preferences.`,
             },
         };
+    }
+
+    _isWaitingEscalation(record) {
+        return record.event === "activity_late" && !record.is_resolved;
+    }
+
+    /** As crm_notification_escalation.py, without the activity: the answer is recorded, the item read. */
+    _answer(ids, answer) {
+        if (this.browse(ids).some((record) => !this._isWaitingEscalation(record))) {
+            throw new Error("Not an escalation of a late activity.");
+        }
+        this.write(ids, {escalation_answer: answer, is_read: true});
+        this._send_unread_count();
+        return true;
+    }
+
+    action_acknowledge(ids) {
+        return this._answer(ids, "acknowledged");
+    }
+
+    action_take_over(ids) {
+        return this._answer(ids, "taken_over");
     }
 
     action_open_record(ids) {

@@ -25,6 +25,7 @@ export class NotificationMenu extends Component {
         this.center = useService("crm_notification_center");
         this.action = useService("action");
         this.menu = useService("menu");
+        this.notification = useService("notification");
         /** phone-sized screens: a full-width dropdown, as Odoo's systray menus */
         this.ui = useState(useService("ui"));
         this.dropdown = useDropdownState({
@@ -177,6 +178,27 @@ export class NotificationMenu extends Component {
         if (action) {
             await this.action.doAction(action);
         }
+    }
+
+    /**
+     * Answer an escalation from the bell; the item stays, its buttons follow
+     * the server's answer.
+     *
+     * @param {Object} notification
+     * @param {"acknowledge"|"take_over"} answer
+     */
+    async onClickAnswer(notification, answer) {
+        if (this.state.busy) {
+            return;
+        }
+        await this.withBusy(() => this.center.answerEscalation(notification.id, answer));
+        this.notification.add(
+            answer === "acknowledge"
+                ? _t("Escalation acknowledged: no further escalation of this activity.")
+                : _t("The activity is now assigned to you."),
+            {type: "success"}
+        );
+        await this.reloadNotificationView();
     }
 
     /**
