@@ -176,7 +176,8 @@ class TestEscalationLadder(EscalationCase):
 
     def test_notify_manager(self):
         """A level with the assignee's manager: through hr's employee
-        hierarchy when hr is installed; without it, nobody more."""
+        hierarchy when hr is installed (scripts/test installs it); without
+        it, nobody more."""
         self.ladder((24, self.boss, True))
         if "employee_id" not in self.env["res.users"]._fields:
             activity = self.make()
