@@ -1,16 +1,11 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import {registry} from "@web/core/registry";
 
+import {BELL, item} from "@crm_notifications/../tests/tours/tour_helpers";
+
 // Must match crm_notifications/tests/test_ui_escalation.py
 const ACKNOWLEDGED = "Escalation tour: call the carrier";
 const TAKEN_OVER = "Escalation tour: send the quote";
-
-const BELL = ".o_menu_systray .o_crm_notification_systray";
-const DROPDOWN = ".o_crm_notification_dropdown";
-
-function item(summary) {
-    return `${DROPDOWN} .o_crm_notification_item:contains("${summary}")`;
-}
 
 /** Acknowledge one escalation and take the other over, from the bell. */
 function answerSteps() {

@@ -1,36 +1,22 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import {registry} from "@web/core/registry";
 
+import {
+    BELL,
+    BELL_WITHOUT_COUNTER,
+    DROPDOWN,
+    assertOnScreen,
+    counterIs,
+    item,
+} from "@crm_notifications/../tests/tours/tour_helpers";
+
 // Must match crm_notifications/tests/test_ui_phone.py
 const LONG_LEAD_NAME = "Tour: 40 height-adjustable standing desks with cable trays for the Antwerp office";
 const MESSAGE_LEAD_NAME = "Tour: 8 meeting chairs";
 const MESSAGE_SNIPPET = "Can you call the customer back about the delivery date?";
 
-const BELL = ".o_menu_systray .o_crm_notification_systray";
-const BELL_WITHOUT_COUNTER = `${BELL}:not(:has(.o_crm_notification_counter))`;
-const DROPDOWN = ".o_crm_notification_dropdown";
-const LONG_ITEM = `${DROPDOWN} .o_crm_notification_item:contains("${LONG_LEAD_NAME}")`;
-const MESSAGE_ITEM = `${DROPDOWN} .o_crm_notification_item:contains("${MESSAGE_LEAD_NAME}")`;
-
-function counterIs(count) {
-    return `${BELL} .o_crm_notification_counter:contains(/^${count}$/)`;
-}
-
-/** Throw unless every element of ``selector`` is within the window's width. */
-function assertOnScreen(selector) {
-    const elements = document.querySelectorAll(selector);
-    if (!elements.length) {
-        throw new Error(`Nothing matches ${selector}`);
-    }
-    for (const element of elements) {
-        const {left, right, width} = element.getBoundingClientRect();
-        if (left < 0 || right > window.innerWidth + 0.5 || width <= 0) {
-            throw new Error(
-                `${selector} is off-screen: left ${left}, right ${right}, window ${window.innerWidth}`
-            );
-        }
-    }
-}
+const LONG_ITEM = item(LONG_LEAD_NAME);
+const MESSAGE_ITEM = item(MESSAGE_LEAD_NAME);
 
 const checkTitleTooltip = {
     content: "A long title is cut: its full text is in the tooltip",

@@ -3,6 +3,14 @@ import {user} from "@web/core/user";
 import {registry} from "@web/core/registry";
 import {session} from "@web/session";
 
+import {
+    BELL,
+    BELL_WITHOUT_COUNTER,
+    DROPDOWN,
+    counterIs,
+    item,
+} from "@crm_notifications/../tests/tours/tour_helpers";
+
 // Must match crm_notifications/tests/test_ui.py
 const LIVE_LEAD_NAME = "Tour: 12 standing desks";
 const USER_A_LOGIN = "crm_notif_tour_a";
@@ -10,18 +18,6 @@ const USER_A_PASSWORD = "crm_notif_tour_a";
 const XSS_NAME = "<img src=x onerror=alert(1)>";
 const MONITORS_NAME = "Tour: 3 monitors";
 const CHAIRS_NAME = "Tour: 5 chairs";
-
-const BELL = ".o_menu_systray .o_crm_notification_systray";
-const BELL_WITHOUT_COUNTER = `${BELL}:not(:has(.o_crm_notification_counter))`;
-const DROPDOWN = ".o_crm_notification_dropdown";
-
-function counterIs(count) {
-    return `${BELL} .o_crm_notification_counter:contains(/^${count}$/)`;
-}
-
-function item(name, state = "") {
-    return `${DROPDOWN} .o_crm_notification_item${state}:contains("${name}")`;
-}
 
 /**
  * Odoo's external JSON-RPC API (/jsonrpc), called without the tour user's

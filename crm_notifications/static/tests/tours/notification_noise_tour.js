@@ -1,39 +1,20 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import {registry} from "@web/core/registry";
 
+import {
+    BELL,
+    DROPDOWN,
+    assertOnScreen,
+    counterIs,
+    item,
+} from "@crm_notifications/../tests/tours/tour_helpers";
+
 // Must match crm_notifications/tests/test_ui_noise.py
 const SNOOZED_NAME = "Noise tour: 6 monitor arms";
 const MUTED_NAME = "Noise tour: 2 whiteboards";
 const RESOLVED_NAME = "Noise tour: 9 desk lamps";
 const RULE_NAME = "Lead / opportunity assigned";
 const ROLE = "Salesperson";
-
-const BELL = ".o_menu_systray .o_crm_notification_systray";
-const DROPDOWN = ".o_crm_notification_dropdown";
-
-function counterIs(count) {
-    return `${BELL} .o_crm_notification_counter:contains(/^${count}$/)`;
-}
-
-function item(name) {
-    return `${DROPDOWN} .o_crm_notification_item:contains("${name}")`;
-}
-
-/** Throw unless every element of ``selector`` is within the window's width. */
-function assertOnScreen(selector) {
-    const elements = document.querySelectorAll(selector);
-    if (!elements.length) {
-        throw new Error(`Nothing matches ${selector}`);
-    }
-    for (const element of elements) {
-        const {left, right, width} = element.getBoundingClientRect();
-        if (left < 0 || right > window.innerWidth + 0.5 || width <= 0) {
-            throw new Error(
-                `${selector} is off-screen: left ${left}, right ${right}, window ${window.innerWidth}`
-            );
-        }
-    }
-}
 
 /**
  * Why, resolved, snooze and mute in the bell; ``phone``: at 390 px, where

@@ -1,6 +1,8 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import {registry} from "@web/core/registry";
 
+import {assertOnScreen} from "@crm_notifications/../tests/tours/tour_helpers";
+
 // Must match crm_notifications/tests/test_ui_screens.py
 const REMINDER_NAME = "Tour: renew the maintenance contract of the Antwerp showroom";
 const NOTIFICATION_NAME = "Tour: the spring collection is in the showrooms";
@@ -8,22 +10,6 @@ const DELIVERY_NAME = "Tour: delivered to Ana";
 const GROUP_NAME = "Tour: furniture retailers";
 
 const FORM = ".o_form_view";
-
-/** Throw unless every element of ``selector`` is within the window's width. */
-function assertOnScreen(selector) {
-    const elements = document.querySelectorAll(selector);
-    if (!elements.length) {
-        throw new Error(`Nothing matches ${selector}`);
-    }
-    for (const element of elements) {
-        const {left, right} = element.getBoundingClientRect();
-        if (left < 0 || right > window.innerWidth + 0.5) {
-            throw new Error(
-                `${selector} is off-screen: left ${left}, right ${right}, window ${window.innerWidth}`
-            );
-        }
-    }
-}
 
 function kanbanCard(name) {
     return `.o_kanban_view .o_kanban_record:not(.o_kanban_ghost):contains("${name}")`;
