@@ -120,8 +120,12 @@ class CrmNotification(models.Model):
         one who answered is not told of their own answer."""
         assignees = assignees or {}
         rows, titles = [], []
-        for notification in self.sudo():
-            activity = self.env["mail.activity"].sudo().browse(notification.source_id)
+        notifications = self.sudo()
+        # one browse: the activities are read together
+        activities = self.env["mail.activity"].sudo().browse(notifications.mapped("source_id"))
+        activity_of = dict(zip(notifications.ids, activities))
+        for notification in notifications:
+            activity = activity_of[notification.id]
             user = assignees.get(notification.id) or activity.user_id
             if not user or user == self.env.user or not user.active or user.share:
                 continue
