@@ -123,7 +123,7 @@ class CrmNotification(models.Model):
         notifications = self.sudo()
         # one browse: the activities are read together
         activities = self.env["mail.activity"].sudo().browse(notifications.mapped("source_id"))
-        activity_of = dict(zip(notifications.ids, activities))
+        activity_of = dict(zip(notifications.ids, activities, strict=True))
         for notification in notifications:
             activity = activity_of[notification.id]
             user = assignees.get(notification.id) or activity.user_id
