@@ -1,13 +1,5 @@
 import odoo.http
 
-# Odoo maps the addons' static folders lazily, parsing every manifest, in the
-# thread of the first request for a static file; Chromium's first requests
-# come in parallel, and CPython 3.11's parser then sometimes fails in one of
-# them ("SystemError: AST constructor recursion depth mismatch": a 500 and an
-# ERROR in the log, seen once on Python 3.11.7). Mapped here once, at import,
-# before any browser test.
-STATIC_FOLDERS = odoo.http.root.statics
-
 from . import test_notification_rules
 from . import test_notification_center
 from . import test_notification_security
@@ -42,3 +34,11 @@ from . import test_ui_escalation
 from . import test_customer_quiet_hours
 from . import test_customer_unsubscribe
 from . import test_customer_preview
+
+# Odoo maps the addons' static folders lazily, parsing every manifest, in the
+# thread of the first request for a static file; Chromium's first requests
+# come in parallel, and CPython 3.11's parser then sometimes fails in one of
+# them ("SystemError: AST constructor recursion depth mismatch": a 500 and an
+# ERROR in the log, seen once on Python 3.11.7). Mapped here once, at import,
+# before any browser test.
+STATIC_FOLDERS = odoo.http.root.statics
