@@ -807,9 +807,12 @@ class Assigners:
         for i, user in enumerate(self.users):
             sock = self.sockets[i]
             pushed = sock.messages[-1][3].get("unread_count") if sock and sock.messages else None
+            # unread as the bell counts them: not read, not resolved (issue
+            # 12: a lead taken away resolves its notification), not snoozed
             db = int(self.h.psql.value(
                 f"SELECT count(*) FROM crm_notification WHERE user_id = {user['id']} "
-                "AND (is_read IS NULL OR is_read = FALSE)"))
+                "AND (is_read IS NULL OR is_read = FALSE) AND (is_resolved IS NULL OR is_resolved = FALSE) "
+                "AND (snoozed_until IS NULL OR snoozed_until <= now() AT TIME ZONE 'UTC')"))
             try:
                 rpc_count = self.rpcs[i].call("crm.notification", "get_unread_count")
             except (RPCError, OSError) as error:

@@ -2,10 +2,10 @@
 import {click, contains, start, startServer} from "@mail/../tests/mail_test_helpers";
 import {describe, expect, test} from "@odoo/hoot";
 import {queryAllTexts, waitUntil} from "@odoo/hoot-dom";
-import {animationFrame, Deferred} from "@odoo/hoot-mock";
+import {advanceTime, animationFrame, Deferred} from "@odoo/hoot-mock";
 import {getService, onRpc, serverState} from "@web/../tests/web_test_helpers";
 
-import {NOTIFICATION_BUS_TYPE} from "@crm_notifications/services/notification_service";
+import {COUNTER_SETTLE_DELAY, NOTIFICATION_BUS_TYPE} from "@crm_notifications/services/notification_service";
 import {defineCrmNotificationsModels} from "./crm_notifications_test_helpers";
 
 describe.current.tags("desktop");
@@ -97,6 +97,28 @@ test("a duplicate or older bus notification does not change the counter", async 
     // the next one applies
     await deliver(pyEnv, [{id: lastId + 3, count: 2}]);
     expect(COUNTER).toHaveText("2");
+});
+
+test("a pushed count one off is corrected once the bus is quiet", async () => {
+    // two transactions changed the user's notifications at once: the last
+    // push says 4, the server holds 3 (the three unread of setup)
+    const pyEnv = await setup();
+    onRpc("crm.notification", "get_unread_count", () => {
+        expect.step("get_unread_count");
+    });
+    await start();
+    await contains(COUNTER, {text: "3"});
+    expect.verifySteps(["get_unread_count"]);
+    const lastId = pyEnv["bus.bus"].lastBusNotificationId;
+    await deliver(pyEnv, [{id: lastId + 1, count: 5}]);
+    await deliver(pyEnv, [{id: lastId + 2, count: 4}]);
+    expect(COUNTER).toHaveText("4");
+    // one read per burst, once the bus has been quiet for the delay
+    await advanceTime(COUNTER_SETTLE_DELAY - 100);
+    expect.verifySteps([]);
+    await advanceTime(200);
+    await contains(COUNTER, {text: "3"});
+    expect.verifySteps(["get_unread_count"]);
 });
 
 test("an answer older than a bus notification does not overwrite it", async () => {
