@@ -209,10 +209,14 @@ class TestSecurityRpc(SecurityRpcCase):
                 }
             })();
         """
-        self.browser_js(
-            f"/odoo/action-crm_notifications.crm_customer_notification_action/{notification_id}", code,
-            login=self.salall.login, timeout=60,
-        )
+        url = f"/odoo/action-crm_notifications.crm_customer_notification_action/{notification_id}"
+        # The first page in French makes Odoo load the French translations of
+        # every installed module (5 s here, more under load): done once by
+        # this request, not within the browser's 20 s navigation timeout
+        # (it ran out once; Chromium's idle connection then timed out too).
+        self.login(self.salall)
+        self.url_open(url, timeout=120).raise_for_status()
+        self.browser_js(url, code, login=self.salall.login, timeout=60)
 
     @mute_logger("odoo.http")
     def test_plain_placeholders_still_render(self):
